@@ -1,0 +1,16 @@
+//! `harness`: benchmark the workloads, meter their energy, compare against baselines.
+//! Exit codes: 0 ok, 1 regression found, 2 the harness itself failed.
+
+use clap::Parser;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = harness::cli::Cli::parse();
+    match harness::commands::run(cli) {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::from(harness::EXIT_HARNESS_ERROR)
+        }
+    }
+}

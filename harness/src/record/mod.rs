@@ -1,0 +1,6 @@
+//! Result records: the versioned schema of `bench-results/runs/*.json` ([`schema`]).
+//!
+//! Every result file the harness writes follows [`schema::RunResult`]; `bench-results/schema/run.schema.json` is
+//! generated from these types (`harness schema`) and a test keeps the committed file in sync.
+
+pub mod schema;

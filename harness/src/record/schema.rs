@@ -1,0 +1,192 @@
+//! The result-file schema (version [`SCHEMA_VERSION`]), shared by `bench`, `compare`, `baseline`, `report` and `push`.
+//!
+//! Field names end in their unit (`_s`, `_j`, `_kwh`, `_g`, `_w`, `_g_per_kwh`, `_bytes`). Raw per-repetition samples are
+//! kept because `compare` computes its statistics from them. Every field is documented in `bench-results/README.md`.
+//! Bump [`SCHEMA_VERSION`] on any incompatible change; readers reject other versions with both numbers in the message.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Version of the result-file format written by this harness.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// One `harness bench` run: written after each workload, so an interrupted run keeps what it measured.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct RunResult {
+    /// Format version; see [`SCHEMA_VERSION`].
+    pub schema_version: u32,
+    /// `harness` crate version that wrote the file.
+    pub harness_version: String,
+    /// Unique id: `<UTC timestamp>-<short git sha>`.
+    pub run_id: String,
+    /// RFC 3339 UTC time the run started.
+    pub started_at: String,
+    /// RFC 3339 UTC time the run finished, absent while running or when interrupted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub finished_at: Option<String>,
+    /// False while the run is in progress or when it was interrupted (SIGINT) or failed.
+    pub complete: bool,
+    pub git: GitInfo,
+    pub machine: MachineInfo,
+    /// Every meter considered, available or not.
+    pub meters: Vec<MeterInfo>,
+    pub intensity: IntensityInfo,
+    pub config: BenchConfig,
+    /// Idle power measured before the workloads, subtracted to give net energy.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idle: Option<IdleBaseline>,
+    /// Human-readable warnings: estimates, fakes or mocks in play, fallbacks.
+    pub warnings: Vec<String>,
+    pub workloads: Vec<WorkloadResult>,
+}
+
+/// Where the measured code came from.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct GitInfo {
+    /// Full commit hash, absent outside a git checkout.
+    pub commit: Option<String>,
+    pub branch: Option<String>,
+    /// True when the work tree had uncommitted changes.
+    pub dirty: Option<bool>,
+}
+
+/// The machine the run was measured on. Energy is only comparable between equal fingerprints.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct MachineInfo {
+    /// Stable hash of cpu model, logical cpus, ram and meter sources: equal fingerprints are comparable.
+    pub fingerprint: String,
+    pub hostname: String,
+    pub cpu_model: String,
+    pub logical_cpus: u32,
+    pub ram_bytes: u64,
+    pub os: String,
+    pub kernel: String,
+}
+
+/// A meter considered for the run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct MeterInfo {
+    /// `rapl`, `nvml`, `model` or `fake`.
+    pub source: String,
+    /// Whether it was usable on this machine.
+    pub available: bool,
+    /// Whether the run's energy numbers come from it.
+    pub used: bool,
+    /// Components it measures: `cpu_package`, `dram`, `gpu`, `ram_model`, `cpu_model`...
+    pub components: Vec<String>,
+    /// Why it is (un)available, its TDP for the model meter, the fix for a permission error...
+    pub detail: String,
+    /// Smallest energy step it can report, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resolution_j: Option<f64>,
+}
+
+/// The carbon intensity applied to every kWh of the run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct IntensityInfo {
+    /// `fixed`, `country`, `electricity-maps` or `mock`.
+    pub source: String,
+    pub zone: Option<String>,
+    pub intensity_g_per_kwh: f64,
+}
+
+/// What was asked for (after defaults were applied).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct BenchConfig {
+    /// Workload specs as given, e.g. `intensity`, `spin:1000000`.
+    pub workloads: Vec<String>,
+    /// Length of each measured repetition, when bounded by time.
+    pub duration_s: Option<f64>,
+    /// Operations per repetition, when bounded by count.
+    pub ops: Option<u64>,
+    pub warmup_s: f64,
+    pub repetitions: u32,
+    /// Closed-loop concurrency (workers), or the open loop's maximum in flight.
+    pub concurrency: u32,
+    /// Open-loop arrival rate; absent for a closed loop.
+    pub rate_ops_per_s: Option<f64>,
+    /// `in-process` or the base URL of a running `workloads serve`.
+    pub target: String,
+    /// Meter selection as asked: `auto`, `rapl`, `nvml`, `model`, `fake`.
+    pub meter: String,
+    /// How a workload's share of the energy is attributed: `process-cpu-share`, `machine-minus-idle`, `server-pid`...
+    pub attribution: String,
+}
+
+/// Idle power measured before the workloads ran.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct IdleBaseline {
+    pub power_w: f64,
+    pub duration_s: f64,
+    pub source: String,
+}
+
+/// Latency quantiles in seconds.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct LatencySummary {
+    pub p50: f64,
+    pub p90: f64,
+    pub p95: f64,
+    pub p99: f64,
+    pub max: f64,
+    pub mean: f64,
+}
+
+/// One workload's aggregate over all repetitions, plus the raw samples.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct WorkloadResult {
+    /// Workload spec: `intensity`, `predict`, `chat`, `spin:N`.
+    pub name: String,
+    /// Successful operations over all measured repetitions.
+    pub ops: u64,
+    /// Failed operations over all measured repetitions.
+    pub errors: u64,
+    /// Failed operations by kind (`timeout`, `http_503`, ...).
+    #[serde(default)]
+    pub errors_by_kind: BTreeMap<String, u64>,
+    pub throughput_ops_per_s: f64,
+    /// Gross energy per successful op (machine or process share, idle included).
+    pub energy_j_per_op: f64,
+    /// Net energy per op: idle power subtracted.
+    pub energy_j_per_op_net: f64,
+    pub energy_kwh_per_op: f64,
+    /// Gross emissions per op.
+    pub emissions_g_per_op: f64,
+    pub emissions_g_per_op_net: f64,
+    /// Meter source the energy came from (`rapl`, `nvml`, `model`, `fake`).
+    pub energy_source: String,
+    /// Latency over all repetitions (from the merged histogram).
+    pub latency_s: LatencySummary,
+    /// Merged HDR histogram of latencies in microseconds, V2+deflate serialised, base64.
+    pub histogram: String,
+    pub repetitions: Vec<RepetitionSample>,
+}
+
+/// One measured repetition: one sample for the statistics.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct RepetitionSample {
+    pub index: u32,
+    pub ops: u64,
+    pub errors: u64,
+    pub wall_s: f64,
+    /// CPU time of the measured process(es) over the repetition.
+    pub cpu_s: f64,
+    /// Gross energy by component (`cpu_package`, `dram`, `gpu`, `ram_model`, `cpu_model`...), joules.
+    pub energy_j: BTreeMap<String, f64>,
+    /// Sum of `energy_j`.
+    pub energy_j_total: f64,
+    /// `energy_j_total` minus idle power × wall time (never below zero).
+    pub energy_j_net: f64,
+    pub energy_j_per_op: f64,
+    pub energy_j_per_op_net: f64,
+    pub emissions_g_per_op: f64,
+    pub throughput_ops_per_s: f64,
+    pub latency_s: LatencySummary,
+}
+
+/// The JSON Schema of [`RunResult`], pretty-printed (what `bench-results/schema/run.schema.json` holds).
+pub fn json_schema_string() -> serde_json::Result<String> {
+    let schema = schemars::schema_for!(RunResult);
+    serde_json::to_string_pretty(&schema).map(|s| s + "\n")
+}
