@@ -10,7 +10,7 @@ pub mod cli;
 pub mod commands;
 pub mod record;
 
-pub use workloads::units;
+pub use energy::units;
 
 /// Exit code: no regression found, command succeeded.
 pub const EXIT_OK: u8 = 0;

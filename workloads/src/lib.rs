@@ -2,6 +2,6 @@
 //!
 //! | module | what |
 //! |---|---|
-//! | [`units`] | unit newtypes shared by both crates (`Joules`, `Watts`, `Seconds`, `GramsCo2e`, `GramsPerKwh`, `KilowattHours`) |
+//! | [`units`] | re-export of [`energy::units`] |
 
-pub mod units;
+pub use energy::units;
