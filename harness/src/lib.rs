@@ -2,10 +2,12 @@
 //!
 //! | module | what |
 //! |---|---|
+//! | [`ab`] | same-runner A/B of two builds, interleaved |
 //! | [`cli`] | clap derive structs only |
 //! | [`commands`] | one file per subcommand; [`commands::run`] dispatches |
 //! | [`record`] | the result-file schema and the only place that writes results |
 
+pub mod ab;
 pub mod cli;
 pub mod commands;
 pub mod record;
