@@ -6,7 +6,9 @@
 //! intensity (runs can resolve different intensities over time). Latency quantiles come from the merged HDR
 //! histograms. Repetition samples keep their values and are renumbered 0..n in measurement order.
 
-use crate::record::schema::{IdleBaseline, LatencySummary, RunResult, SCHEMA_VERSION, WorkloadResult};
+use crate::record::schema::{
+    IdleBaseline, LatencySummary, RunResult, SCHEMA_VERSION, WorkloadResult,
+};
 use base64::Engine as _;
 use energy::units::{GramsPerKwh, Joules};
 use hdrhistogram::Histogram;
@@ -22,10 +24,22 @@ pub enum MergeError {
     SchemaVersion { index: usize, found: u32 },
     #[error("run {index} is incomplete (interrupted or failed); every repetition must finish")]
     Incomplete { index: usize },
-    #[error("run {index} measured workloads {found:?}, the first run measured {expected:?}; both must match")]
-    Workloads { index: usize, expected: Vec<String>, found: Vec<String> },
-    #[error("workload `{workload}` mixes meter sources `{first}` and `{other}`; pass the same --meter to every run")]
-    MeterSource { workload: String, first: String, other: String },
+    #[error(
+        "run {index} measured workloads {found:?}, the first run measured {expected:?}; both must match"
+    )]
+    Workloads {
+        index: usize,
+        expected: Vec<String>,
+        found: Vec<String>,
+    },
+    #[error(
+        "workload `{workload}` mixes meter sources `{first}` and `{other}`; pass the same --meter to every run"
+    )]
+    MeterSource {
+        workload: String,
+        first: String,
+        other: String,
+    },
     #[error("workload `{workload}` has an unreadable latency histogram: {detail}")]
     Histogram { workload: String, detail: String },
 }
@@ -40,7 +54,8 @@ pub fn merge_runs(runs: &[RunResult], note: &str) -> Result<RunResult, MergeErro
     merged.idle = merge_idle(runs);
     merged.warnings = merge_warnings(runs, note);
     merged.config.repetitions = runs.iter().map(|r| r.config.repetitions).sum();
-    merged.intensity.intensity_g_per_kwh = mean(runs.iter().map(|r| r.intensity.intensity_g_per_kwh));
+    merged.intensity.intensity_g_per_kwh =
+        mean(runs.iter().map(|r| r.intensity.intensity_g_per_kwh));
     merged.workloads = first
         .workloads
         .iter()
@@ -57,14 +72,21 @@ fn check_runs(runs: &[RunResult]) -> Result<(), MergeError> {
     let expected = runs.first().map(workload_names).unwrap_or_default();
     for (index, run) in runs.iter().enumerate() {
         if run.schema_version != SCHEMA_VERSION {
-            return Err(MergeError::SchemaVersion { index, found: run.schema_version });
+            return Err(MergeError::SchemaVersion {
+                index,
+                found: run.schema_version,
+            });
         }
         if !run.complete {
             return Err(MergeError::Incomplete { index });
         }
         let found = workload_names(run);
         if found != expected {
-            return Err(MergeError::Workloads { index, expected, found });
+            return Err(MergeError::Workloads {
+                index,
+                expected,
+                found,
+            });
         }
     }
     Ok(())
@@ -117,7 +139,10 @@ fn merge_workload(name: &str, runs: &[RunResult]) -> Result<WorkloadResult, Merg
         })
         .collect();
     let (first, _) = parts.first().copied().ok_or(MergeError::Empty)?;
-    if let Some((other, _)) = parts.iter().find(|(w, _)| w.energy_source != first.energy_source) {
+    if let Some((other, _)) = parts
+        .iter()
+        .find(|(w, _)| w.energy_source != first.energy_source)
+    {
         return Err(MergeError::MeterSource {
             workload: name.to_string(),
             first: first.energy_source.clone(),
@@ -161,15 +186,25 @@ fn merge_workload(name: &str, runs: &[RunResult]) -> Result<WorkloadResult, Merg
     })
 }
 
-fn merge_histograms<'a>(name: &str, encoded: impl Iterator<Item = &'a str>) -> Result<Histogram<u64>, MergeError> {
-    let bad = |detail: String| MergeError::Histogram { workload: name.to_string(), detail };
+fn merge_histograms<'a>(
+    name: &str,
+    encoded: impl Iterator<Item = &'a str>,
+) -> Result<Histogram<u64>, MergeError> {
+    let bad = |detail: String| MergeError::Histogram {
+        workload: name.to_string(),
+        detail,
+    };
     let mut merged: Histogram<u64> = Histogram::new(3).map_err(|e| bad(e.to_string()))?;
     for text in encoded {
         if text.is_empty() {
             continue;
         }
-        let bytes = base64::engine::general_purpose::STANDARD.decode(text).map_err(|e| bad(e.to_string()))?;
-        let h: Histogram<u64> = Deserializer::new().deserialize(&mut bytes.as_slice()).map_err(|e| bad(e.to_string()))?;
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(text)
+            .map_err(|e| bad(e.to_string()))?;
+        let h: Histogram<u64> = Deserializer::new()
+            .deserialize(&mut bytes.as_slice())
+            .map_err(|e| bad(e.to_string()))?;
         merged.add(&h).map_err(|e| bad(e.to_string()))?;
     }
     Ok(merged)
@@ -179,7 +214,10 @@ fn encode_histogram(name: &str, h: &Histogram<u64>) -> Result<String, MergeError
     let mut bytes = Vec::new();
     V2DeflateSerializer::new()
         .serialize(h, &mut bytes)
-        .map_err(|e| MergeError::Histogram { workload: name.to_string(), detail: e.to_string() })?;
+        .map_err(|e| MergeError::Histogram {
+            workload: name.to_string(),
+            detail: e.to_string(),
+        })?;
     Ok(base64::engine::general_purpose::STANDARD.encode(bytes))
 }
 
@@ -202,7 +240,9 @@ fn latency_summary(h: &Histogram<u64>) -> LatencySummary {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::record::schema::{BenchConfig, GitInfo, IntensityInfo, MachineInfo, RepetitionSample};
+    use crate::record::schema::{
+        BenchConfig, GitInfo, IntensityInfo, MachineInfo, RepetitionSample,
+    };
 
     fn histogram_of(micros: &[u64]) -> String {
         let mut h: Histogram<u64> = Histogram::new(3).expect("valid precision");
@@ -257,9 +297,20 @@ mod tests {
             git: GitInfo::default(),
             machine: MachineInfo::default(),
             meters: Vec::new(),
-            intensity: IntensityInfo { source: "fixed".to_string(), zone: None, intensity_g_per_kwh: intensity },
-            config: BenchConfig { repetitions: 1, ..BenchConfig::default() },
-            idle: Some(IdleBaseline { power_w: ops as f64, duration_s: 1.0, source: "fake".to_string() }),
+            intensity: IntensityInfo {
+                source: "fixed".to_string(),
+                zone: None,
+                intensity_g_per_kwh: intensity,
+            },
+            config: BenchConfig {
+                repetitions: 1,
+                ..BenchConfig::default()
+            },
+            idle: Some(IdleBaseline {
+                power_w: ops as f64,
+                duration_s: 1.0,
+                source: "fake".to_string(),
+            }),
             warnings: vec!["fake meter".to_string()],
             workloads: vec![workload],
         }
@@ -281,7 +332,10 @@ mod tests {
         let expected_g = 100.0 / 3.6e6 * 400.0 / 400.0;
         assert!((w.emissions_g_per_op - expected_g).abs() < 1e-15);
         assert_eq!(w.repetitions.len(), 2);
-        assert_eq!(w.repetitions.iter().map(|r| r.index).collect::<Vec<_>>(), [0, 1]);
+        assert_eq!(
+            w.repetitions.iter().map(|r| r.index).collect::<Vec<_>>(),
+            [0, 1]
+        );
         assert_eq!(m.config.repetitions, 2);
         assert_eq!(m.warnings, ["fake meter", "merged by ab"]);
         assert_eq!(m.finished_at.as_deref(), Some("2026-01-01T00:00:0300Z"));
@@ -292,7 +346,10 @@ mod tests {
     fn emissions_use_each_runs_intensity_and_latency_the_merged_histogram() {
         let a = run(10, 36.0e5, 100.0, &[1000; 3]);
         let b = run(10, 36.0e5, 300.0, &[3000]);
-        let w = merge_runs(&[a, b], "n").expect("merges").workloads.remove(0);
+        let w = merge_runs(&[a, b], "n")
+            .expect("merges")
+            .workloads
+            .remove(0);
         // 1 kWh at 100 g + 1 kWh at 300 g over 20 ops.
         assert!((w.emissions_g_per_op - 20.0).abs() < 1e-9);
         assert!((w.latency_s.p50 - 0.001).abs() < 1e-5);
@@ -309,15 +366,29 @@ mod tests {
         assert!(err.to_string().contains("spin:2000"), "{err}");
         let mut incomplete = run(1, 1.0, 1.0, &[]);
         incomplete.complete = false;
-        assert!(matches!(merge_runs(&[incomplete], "n"), Err(MergeError::Incomplete { index: 0 })));
+        assert!(matches!(
+            merge_runs(&[incomplete], "n"),
+            Err(MergeError::Incomplete { index: 0 })
+        ));
         let mut meter = run(1, 1.0, 1.0, &[]);
         meter.workloads[0].energy_source = "rapl".to_string();
-        assert!(matches!(merge_runs(&[run(1, 1.0, 1.0, &[]), meter], "n"), Err(MergeError::MeterSource { .. })));
+        assert!(matches!(
+            merge_runs(&[run(1, 1.0, 1.0, &[]), meter], "n"),
+            Err(MergeError::MeterSource { .. })
+        ));
         let mut hist = run(1, 1.0, 1.0, &[]);
         hist.workloads[0].histogram = "not base64!".to_string();
-        assert!(matches!(merge_runs(&[hist], "n"), Err(MergeError::Histogram { .. })));
+        assert!(matches!(
+            merge_runs(&[hist], "n"),
+            Err(MergeError::Histogram { .. })
+        ));
         let mut version = run(1, 1.0, 1.0, &[]);
         version.schema_version = 99;
-        assert!(merge_runs(&[version], "n").expect_err("version").to_string().contains("99"));
+        assert!(
+            merge_runs(&[version], "n")
+                .expect_err("version")
+                .to_string()
+                .contains("99")
+        );
     }
 }

@@ -7,7 +7,11 @@ use super::Side;
 pub fn schedule(repetitions: u32) -> Vec<(u32, Side)> {
     (0..repetitions)
         .flat_map(|i| {
-            let pair = if i % 2 == 0 { [Side::Base, Side::Head] } else { [Side::Head, Side::Base] };
+            let pair = if i % 2 == 0 {
+                [Side::Base, Side::Head]
+            } else {
+                [Side::Head, Side::Base]
+            };
             pair.into_iter().map(move |side| (i, side))
         })
         .collect()
@@ -21,7 +25,17 @@ mod tests {
     fn alternates_which_side_goes_first() {
         let s = schedule(3);
         let sides: Vec<Side> = s.iter().map(|(_, side)| *side).collect();
-        assert_eq!(sides, [Side::Base, Side::Head, Side::Head, Side::Base, Side::Base, Side::Head]);
+        assert_eq!(
+            sides,
+            [
+                Side::Base,
+                Side::Head,
+                Side::Head,
+                Side::Base,
+                Side::Base,
+                Side::Head
+            ]
+        );
         let reps: Vec<u32> = s.iter().map(|(i, _)| *i).collect();
         assert_eq!(reps, [0, 0, 1, 1, 2, 2]);
     }
