@@ -7,8 +7,19 @@ use common::{assert_valid_result_file, harness, violations};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-const QUICK: &[&str] =
-    &["bench", "--workload", "spin:20000", "--duration", "300ms", "--repetitions", "2", "--warmup", "100ms", "--idle", "100ms"];
+const QUICK: &[&str] = &[
+    "bench",
+    "--workload",
+    "spin:20000",
+    "--duration",
+    "300ms",
+    "--repetitions",
+    "2",
+    "--warmup",
+    "100ms",
+    "--idle",
+    "100ms",
+];
 
 #[test]
 fn writes_a_schema_valid_file_and_prints_the_table() {
@@ -19,8 +30,14 @@ fn writes_a_schema_valid_file_and_prints_the_table() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "stderr: {stderr}");
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(stdout.contains("spin:20000") && stdout.contains("gCO2eq/op"), "table: {stdout}");
-    assert!(stderr.contains("fake"), "the fake meter must be announced on stderr: {stderr}");
+    assert!(
+        stdout.contains("spin:20000") && stdout.contains("gCO2eq/op"),
+        "table: {stdout}"
+    );
+    assert!(
+        stderr.contains("fake"),
+        "the fake meter must be announced on stderr: {stderr}"
+    );
 
     let run = assert_valid_result_file(&dir.path().join("run.json"));
     assert_eq!(run["complete"], true);
@@ -41,13 +58,25 @@ fn the_schema_check_rejects_a_broken_file() {
     let mut args = QUICK.to_vec();
     args.extend(["--meter", "fake", "--out", "run.json", "--format", "json"]);
     let out = harness(dir.path(), &args);
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
-    let mut printed: serde_json::Value = serde_json::from_slice(&out.stdout).expect("--format json prints JSON");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut printed: serde_json::Value =
+        serde_json::from_slice(&out.stdout).expect("--format json prints JSON");
     assert!(violations(&printed).is_empty());
     printed["workloads"][0]["ops"] = serde_json::json!("many");
-    assert!(!violations(&printed).is_empty(), "a string `ops` passed validation");
+    assert!(
+        !violations(&printed).is_empty(),
+        "a string `ops` passed validation"
+    );
     printed.as_object_mut().expect("object").remove("workloads");
-    assert!(!violations(&printed).is_empty(), "a file without `workloads` passed validation");
+    assert!(
+        !violations(&printed).is_empty(),
+        "a file without `workloads` passed validation"
+    );
 }
 
 #[test]
@@ -55,8 +84,18 @@ fn sigint_mid_run_leaves_a_valid_partial_file() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("partial.json");
     let child = Command::new(env!("CARGO_BIN_EXE_harness"))
-        .args(["bench", "--workload", "spin:20000,spin:20001", "--duration", "1s", "--repetitions", "30"])
-        .args(["--warmup", "0s", "--idle", "100ms", "--meter", "fake", "--out"])
+        .args([
+            "bench",
+            "--workload",
+            "spin:20000,spin:20001",
+            "--duration",
+            "1s",
+            "--repetitions",
+            "30",
+        ])
+        .args([
+            "--warmup", "0s", "--idle", "100ms", "--meter", "fake", "--out",
+        ])
         .arg(&path)
         .current_dir(dir.path())
         .stdout(Stdio::null())
@@ -66,11 +105,16 @@ fn sigint_mid_run_leaves_a_valid_partial_file() {
     // Wait until the idle baseline is in the file: the run is then inside its first workload.
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
-        let has_idle = std::fs::read_to_string(&path).ok().is_some_and(|t| t.contains("\"idle\""));
+        let has_idle = std::fs::read_to_string(&path)
+            .ok()
+            .is_some_and(|t| t.contains("\"idle\""));
         if has_idle {
             break;
         }
-        assert!(Instant::now() < deadline, "the run never wrote its idle baseline");
+        assert!(
+            Instant::now() < deadline,
+            "the run never wrote its idle baseline"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
     std::thread::sleep(Duration::from_millis(300));
@@ -85,7 +129,10 @@ fn sigint_mid_run_leaves_a_valid_partial_file() {
     assert_eq!(run["complete"], false);
     assert!(run.get("finished_at").is_none());
     let warnings = run["warnings"].to_string();
-    assert!(warnings.contains("SIGINT during workload spin:20000"), "{warnings}");
+    assert!(
+        warnings.contains("SIGINT during workload spin:20000"),
+        "{warnings}"
+    );
 }
 
 #[test]
@@ -105,5 +152,8 @@ fn bad_options_exit_2_naming_the_flag() {
         assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
         assert!(stderr.contains(needle), "{args:?}: {stderr}");
     }
-    assert!(!dir.path().join("bench-results").exists(), "a refused run must not write a file");
+    assert!(
+        !dir.path().join("bench-results").exists(),
+        "a refused run must not write a file"
+    );
 }

@@ -35,7 +35,11 @@ fn row(w: &WorkloadResult) -> Row {
     let errors = if w.errors == 0 {
         "0".to_string()
     } else {
-        format!("{} ({:.1} %)", w.errors, 100.0 * w.errors as f64 / attempted.max(1) as f64)
+        format!(
+            "{} ({:.1} %)",
+            w.errors,
+            100.0 * w.errors as f64 / attempted.max(1) as f64
+        )
     };
     Row {
         workload: w.name.clone(),

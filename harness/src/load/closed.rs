@@ -18,7 +18,9 @@ pub async fn run(workload: Arc<dyn Workload>, concurrency: u32, bound: Bound) ->
     for _ in 0..concurrency.max(1) {
         let workload = Arc::clone(&workload);
         let claimed = Arc::clone(&claimed);
-        workers.push(tokio::spawn(async move { worker(workload.as_ref(), &claimed, start, bound).await }));
+        workers.push(tokio::spawn(async move {
+            worker(workload.as_ref(), &claimed, start, bound).await
+        }));
     }
     let mut merged = Recorder::new();
     for w in workers {
@@ -27,10 +29,18 @@ pub async fn run(workload: Arc<dyn Workload>, concurrency: u32, bound: Bound) ->
             Err(join) => merged.record_err(&super::OpError::new("panic", join.to_string())),
         }
     }
-    Recorded { recorder: merged, wall: start.elapsed() }
+    Recorded {
+        recorder: merged,
+        wall: start.elapsed(),
+    }
 }
 
-async fn worker(workload: &dyn Workload, claimed: &AtomicU64, start: Instant, bound: Bound) -> Recorder {
+async fn worker(
+    workload: &dyn Workload,
+    claimed: &AtomicU64,
+    start: Instant,
+    bound: Bound,
+) -> Recorder {
     let mut rec = Recorder::new();
     loop {
         let go = match bound {

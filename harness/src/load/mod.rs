@@ -54,7 +54,10 @@ pub struct OpError {
 
 impl OpError {
     pub fn new(kind: impl Into<String>, message: impl Into<String>) -> Self {
-        Self { kind: kind.into(), message: message.into() }
+        Self {
+            kind: kind.into(),
+            message: message.into(),
+        }
     }
 }
 
@@ -77,15 +80,23 @@ pub enum LoadShape {
     /// `concurrency` workers, each starting its next op as soon as the previous one ends.
     Closed { concurrency: u32 },
     /// Ops scheduled at `rate_ops_per_s`, at most `max_in_flight` at once; latency counts from the scheduled start.
-    Open { rate_ops_per_s: f64, max_in_flight: u32 },
+    Open {
+        rate_ops_per_s: f64,
+        max_in_flight: u32,
+    },
 }
 
 /// Run `workload` under `shape` until `bound`, returning everything recorded.
-pub async fn drive(workload: Arc<dyn Workload>, shape: LoadShape, bound: Bound) -> recorder::Recorded {
+pub async fn drive(
+    workload: Arc<dyn Workload>,
+    shape: LoadShape,
+    bound: Bound,
+) -> recorder::Recorded {
     match shape {
         LoadShape::Closed { concurrency } => closed::run(workload, concurrency, bound).await,
-        LoadShape::Open { rate_ops_per_s, max_in_flight } => {
-            open::run(workload, rate_ops_per_s, max_in_flight, bound).await
-        }
+        LoadShape::Open {
+            rate_ops_per_s,
+            max_in_flight,
+        } => open::run(workload, rate_ops_per_s, max_in_flight, bound).await,
     }
 }

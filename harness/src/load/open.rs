@@ -14,7 +14,12 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 /// Run `workload` at `rate_ops_per_s` (> 0) with at most `max_in_flight` (≥ 1) ops at once until `bound`.
-pub async fn run(workload: Arc<dyn Workload>, rate_ops_per_s: f64, max_in_flight: u32, bound: Bound) -> Recorded {
+pub async fn run(
+    workload: Arc<dyn Workload>,
+    rate_ops_per_s: f64,
+    max_in_flight: u32,
+    bound: Bound,
+) -> Recorded {
     let start = Instant::now();
     let next = Arc::new(AtomicU64::new(0));
     let mut workers = Vec::with_capacity(max_in_flight as usize);
@@ -32,7 +37,10 @@ pub async fn run(workload: Arc<dyn Workload>, rate_ops_per_s: f64, max_in_flight
             Err(join) => merged.record_err(&super::OpError::new("panic", join.to_string())),
         }
     }
-    Recorded { recorder: merged, wall: start.elapsed() }
+    Recorded {
+        recorder: merged,
+        wall: start.elapsed(),
+    }
 }
 
 /// When op `i` is due.
@@ -40,7 +48,13 @@ pub fn scheduled_offset(i: u64, rate_ops_per_s: f64) -> Duration {
     Duration::from_secs_f64(i as f64 / rate_ops_per_s)
 }
 
-async fn worker(workload: &dyn Workload, next: &AtomicU64, start: Instant, rate: f64, bound: Bound) -> Recorder {
+async fn worker(
+    workload: &dyn Workload,
+    next: &AtomicU64,
+    start: Instant,
+    rate: f64,
+    bound: Bound,
+) -> Recorder {
     let mut rec = Recorder::new();
     loop {
         let i = next.fetch_add(1, Ordering::Relaxed);

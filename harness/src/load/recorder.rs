@@ -52,7 +52,9 @@ impl Recorder {
     /// A successful op that took `latency`. Latencies under 1 µs are recorded as 1 µs.
     #[inline]
     pub fn record_ok(&mut self, latency: Duration) {
-        let micros = u64::try_from(latency.as_micros()).unwrap_or(u64::MAX).max(1);
+        let micros = u64::try_from(latency.as_micros())
+            .unwrap_or(u64::MAX)
+            .max(1);
         // The histogram auto-resizes; `record` only fails past its absolute maximum, where we clamp instead.
         if self.histogram.record(micros).is_err() {
             self.histogram.saturating_record(micros);
@@ -74,7 +76,8 @@ impl Recorder {
         // Both histograms auto-resize, so adding can only fail on a u64 count overflow, which saturates instead.
         if self.histogram.add(&other.histogram).is_err() {
             for v in other.histogram.iter_recorded() {
-                self.histogram.saturating_record_n(v.value_iterated_to(), v.count_at_value());
+                self.histogram
+                    .saturating_record_n(v.value_iterated_to(), v.count_at_value());
             }
         }
         self.ops += other.ops;
@@ -132,7 +135,9 @@ pub fn latency_summary(h: &Histogram<u64>) -> LatencySummary {
 }
 
 /// The histogram in HdrHistogram's V2 + deflate encoding, base64 (readable by every HdrHistogram implementation).
-pub fn encode_histogram(h: &Histogram<u64>) -> Result<String, hdrhistogram::serialization::V2DeflateSerializeError> {
+pub fn encode_histogram(
+    h: &Histogram<u64>,
+) -> Result<String, hdrhistogram::serialization::V2DeflateSerializeError> {
     let mut bytes = Vec::new();
     V2DeflateSerializer::new().serialize(h, &mut bytes)?;
     Ok(base64::engine::general_purpose::STANDARD.encode(bytes))
@@ -188,8 +193,12 @@ mod tests {
             r.record_ok(Duration::from_micros(us));
         }
         let text = encode_histogram(r.histogram()).expect("encodes");
-        let bytes = base64::engine::general_purpose::STANDARD.decode(text).expect("base64");
-        let back: Histogram<u64> = Deserializer::new().deserialize(&mut bytes.as_slice()).expect("decodes");
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(text)
+            .expect("base64");
+        let back: Histogram<u64> = Deserializer::new()
+            .deserialize(&mut bytes.as_slice())
+            .expect("decodes");
         assert_eq!(back.len(), 4);
         assert_eq!(back.max(), r.histogram().max());
     }

@@ -44,11 +44,19 @@ impl FromStr for WorkloadSpec {
 }
 
 fn parse_spin(spec: &str, param: Option<&str>) -> Result<u64, SpecError> {
-    let bad = |why: &str| SpecError::BadParam { spec: spec.to_string(), why: why.to_string() };
+    let bad = |why: &str| SpecError::BadParam {
+        spec: spec.to_string(),
+        why: why.to_string(),
+    };
     let p = param.ok_or_else(|| bad("spin needs an iteration count, e.g. spin:1000000"))?;
-    let n: u64 = p.replace('_', "").parse().map_err(|_| bad("the iteration count must be a whole number, e.g. spin:1000000"))?;
+    let n: u64 = p
+        .replace('_', "")
+        .parse()
+        .map_err(|_| bad("the iteration count must be a whole number, e.g. spin:1000000"))?;
     if n == 0 || n > MAX_ITERATIONS {
-        return Err(bad(&format!("the iteration count must be between 1 and {MAX_ITERATIONS}")));
+        return Err(bad(&format!(
+            "the iteration count must be between 1 and {MAX_ITERATIONS}"
+        )));
     }
     Ok(n)
 }
@@ -63,7 +71,10 @@ impl fmt::Display for WorkloadSpec {
 
 /// Parse a comma-separated `--workload` list (empty entries are refused).
 pub fn parse_list(list: &[String]) -> Result<Vec<WorkloadSpec>, SpecError> {
-    list.iter().flat_map(|item| item.split(',')).map(WorkloadSpec::from_str).collect()
+    list.iter()
+        .flat_map(|item| item.split(','))
+        .map(WorkloadSpec::from_str)
+        .collect()
 }
 
 impl WorkloadSpec {
@@ -82,7 +93,10 @@ mod tests {
     #[test]
     fn parses_spin_and_lists() {
         let specs = parse_list(&["spin:1000,spin:1_050".to_string()]).expect("parses");
-        assert_eq!(specs, vec![WorkloadSpec::Spin(1000), WorkloadSpec::Spin(1050)]);
+        assert_eq!(
+            specs,
+            vec![WorkloadSpec::Spin(1000), WorkloadSpec::Spin(1050)]
+        );
         assert_eq!(specs[1].to_string(), "spin:1050");
     }
 
@@ -90,7 +104,9 @@ mod tests {
     fn refuses_bad_specs_with_the_fix() {
         let err = "spin".parse::<WorkloadSpec>().expect_err("needs N");
         assert!(err.to_string().contains("spin:1000000"), "{err}");
-        let err = "spin:abc".parse::<WorkloadSpec>().expect_err("not a number");
+        let err = "spin:abc"
+            .parse::<WorkloadSpec>()
+            .expect_err("not a number");
         assert!(err.to_string().contains("whole number"), "{err}");
         assert!("spin:0".parse::<WorkloadSpec>().is_err());
         let err = "nope".parse::<WorkloadSpec>().expect_err("unknown");

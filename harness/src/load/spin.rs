@@ -20,7 +20,10 @@ pub struct Spin {
 
 impl Spin {
     pub fn new(iterations: u64) -> Self {
-        Self { name: format!("spin:{iterations}"), iterations }
+        Self {
+            name: format!("spin:{iterations}"),
+            iterations,
+        }
     }
 
     pub fn iterations(&self) -> u64 {
@@ -69,5 +72,4 @@ mod tests {
     fn name_carries_the_parameter() {
         assert_eq!(Spin::new(1_000_000).name(), "spin:1000000");
     }
-
 }

@@ -14,14 +14,31 @@ pub const DEFAULT_RUNS_DIR: &str = "bench-results/runs";
 /// What went wrong reading or writing a result file; every variant names the path.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("cannot write {path}: {source} (check the directory exists and is writable, or pass --out FILE)")]
-    Write { path: PathBuf, source: std::io::Error },
+    #[error(
+        "cannot write {path}: {source} (check the directory exists and is writable, or pass --out FILE)"
+    )]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("cannot read {path}: {source}")]
-    Read { path: PathBuf, source: std::io::Error },
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("{path} is not a result file: {source}")]
-    Parse { path: PathBuf, source: serde_json::Error },
-    #[error("{path} has schema_version {found}; this harness reads version {expected} (re-run `harness bench`)")]
-    Version { path: PathBuf, found: u64, expected: u32 },
+    Parse {
+        path: PathBuf,
+        source: serde_json::Error,
+    },
+    #[error(
+        "{path} has schema_version {found}; this harness reads version {expected} (re-run `harness bench`)"
+    )]
+    Version {
+        path: PathBuf,
+        found: u64,
+        expected: u32,
+    },
 }
 
 /// Where one run's result file lives.
@@ -33,7 +50,8 @@ pub struct RunStore {
 impl RunStore {
     /// Store at `out` when given, else at `bench-results/runs/<run_id>.json`.
     pub fn new(out: Option<PathBuf>, run_id: &str) -> Self {
-        let path = out.unwrap_or_else(|| Path::new(DEFAULT_RUNS_DIR).join(format!("{run_id}.json")));
+        let path =
+            out.unwrap_or_else(|| Path::new(DEFAULT_RUNS_DIR).join(format!("{run_id}.json")));
         Self { path }
     }
 
@@ -54,13 +72,20 @@ impl RunStore {
 
 /// Write `bytes` to `path` atomically (temp file in the same directory, fsync, rename).
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
-    let err = |source| StoreError::Write { path: path.to_path_buf(), source };
+    let err = |source| StoreError::Write {
+        path: path.to_path_buf(),
+        source,
+    };
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
     std::fs::create_dir_all(dir).map_err(err)?;
-    let mut tmp = tempfile::Builder::new().prefix(".harness-").suffix(".tmp").tempfile_in(dir).map_err(err)?;
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".harness-")
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .map_err(err)?;
     tmp.write_all(bytes).map_err(err)?;
     tmp.as_file().sync_all().map_err(err)?;
     tmp.persist(path).map_err(|e| err(e.error))?;
@@ -69,14 +94,30 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
 
 /// Read a result file, refusing other schema versions with both numbers in the message.
 pub fn load(path: &Path) -> Result<RunResult, StoreError> {
-    let text = std::fs::read_to_string(path).map_err(|source| StoreError::Read { path: path.to_path_buf(), source })?;
+    let text = std::fs::read_to_string(path).map_err(|source| StoreError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
     let value: serde_json::Value =
-        serde_json::from_str(&text).map_err(|source| StoreError::Parse { path: path.to_path_buf(), source })?;
-    let found = value.get("schema_version").and_then(serde_json::Value::as_u64).unwrap_or(0);
+        serde_json::from_str(&text).map_err(|source| StoreError::Parse {
+            path: path.to_path_buf(),
+            source,
+        })?;
+    let found = value
+        .get("schema_version")
+        .and_then(serde_json::Value::as_u64)
+        .unwrap_or(0);
     if found != u64::from(SCHEMA_VERSION) {
-        return Err(StoreError::Version { path: path.to_path_buf(), found, expected: SCHEMA_VERSION });
+        return Err(StoreError::Version {
+            path: path.to_path_buf(),
+            found,
+            expected: SCHEMA_VERSION,
+        });
     }
-    serde_json::from_value(value).map_err(|source| StoreError::Parse { path: path.to_path_buf(), source })
+    serde_json::from_value(value).map_err(|source| StoreError::Parse {
+        path: path.to_path_buf(),
+        source,
+    })
 }
 
 #[cfg(test)]
@@ -95,13 +136,19 @@ mod tests {
             .filter_map(Result::ok)
             .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
             .collect();
-        assert!(leftovers.is_empty(), "temp files left behind: {leftovers:?}");
+        assert!(
+            leftovers.is_empty(),
+            "temp files left behind: {leftovers:?}"
+        );
     }
 
     #[test]
     fn default_path_uses_the_run_id() {
         let store = RunStore::new(None, "20260101T000000Z-abc1234");
-        assert_eq!(store.path(), Path::new("bench-results/runs/20260101T000000Z-abc1234.json"));
+        assert_eq!(
+            store.path(),
+            Path::new("bench-results/runs/20260101T000000Z-abc1234.json")
+        );
     }
 
     #[test]
@@ -110,6 +157,9 @@ mod tests {
         let path = dir.path().join("old.json");
         std::fs::write(&path, r#"{"schema_version": 99}"#).expect("write");
         let err = load(&path).expect_err("wrong version");
-        assert!(err.to_string().contains("99") && err.to_string().contains('1'), "{err}");
+        assert!(
+            err.to_string().contains("99") && err.to_string().contains('1'),
+            "{err}"
+        );
     }
 }

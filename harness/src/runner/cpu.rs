@@ -5,10 +5,13 @@ use energy::units::Seconds;
 
 /// CPU seconds this process has used so far, or `None` if the clock cannot be read.
 pub fn process_cpu_time() -> Option<Seconds> {
-    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
     // SAFETY: `ts` is a valid, writable timespec; CLOCK_PROCESS_CPUTIME_ID exists on every Linux.
     let rc = unsafe { libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &mut ts) };
-    (rc == 0).then(|| Seconds(ts.tv_sec as f64 + ts.tv_nsec as f64 * 1e-9))
+    (rc == 0).then_some(Seconds(ts.tv_sec as f64 + ts.tv_nsec as f64 * 1e-9))
 }
 
 #[cfg(test)]

@@ -30,7 +30,10 @@ impl WindowMeter for FakeMeter {
     }
 
     fn end(&mut self) -> anyhow::Result<BTreeMap<String, Joules>> {
-        let (t0, cpu0) = self.started.take().ok_or_else(|| anyhow::anyhow!("fake meter: end() without begin()"))?;
+        let (t0, cpu0) = self
+            .started
+            .take()
+            .ok_or_else(|| anyhow::anyhow!("fake meter: end() without begin()"))?;
         let cpu = process_cpu_time().map_or(0.0, |s| s.0) - cpu0;
         let joules = Self::BASE_W * t0.elapsed().as_secs_f64() + Self::J_PER_CPU_S * cpu.max(0.0);
         Ok(BTreeMap::from([("fake".to_string(), Joules(joules))]))

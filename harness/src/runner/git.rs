@@ -5,7 +5,12 @@ use std::path::Path;
 use std::process::Command;
 
 fn git(dir: &Path, args: &[&str]) -> Option<String> {
-    let out = Command::new("git").arg("-C").arg(dir).args(args).output().ok()?;
+    let out = Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(args)
+        .output()
+        .ok()?;
     if !out.status.success() {
         return None;
     }
@@ -18,15 +23,23 @@ pub fn git_info(dir: &Path) -> GitInfo {
     if commit.is_none() {
         return GitInfo::default();
     }
-    let branch = git(dir, &["rev-parse", "--abbrev-ref", "HEAD"]).filter(|b| !b.is_empty() && b != "HEAD");
+    let branch =
+        git(dir, &["rev-parse", "--abbrev-ref", "HEAD"]).filter(|b| !b.is_empty() && b != "HEAD");
     // Untracked result files under bench-results/runs do not make the tree dirty: the run writes them itself.
     let dirty = git(dir, &["status", "--porcelain", "--untracked-files=no"]).map(|s| !s.is_empty());
-    GitInfo { commit, branch, dirty }
+    GitInfo {
+        commit,
+        branch,
+        dirty,
+    }
 }
 
 /// The first 7 characters of the commit, or `nogit`.
 pub fn short_sha(info: &GitInfo) -> String {
-    info.commit.as_deref().map(|c| c.chars().take(7).collect()).unwrap_or_else(|| "nogit".to_string())
+    info.commit
+        .as_deref()
+        .map(|c| c.chars().take(7).collect())
+        .unwrap_or_else(|| "nogit".to_string())
 }
 
 #[cfg(test)]

@@ -13,9 +13,9 @@
 //! | [`git`], [`machine`] | provenance recorded in every result file |
 
 pub mod cpu;
+pub mod fake_meter;
 pub mod git;
 pub mod machine;
-pub mod fake_meter;
 pub mod meter;
 
 use crate::load::recorder::{Recorded, Recorder, encode_histogram, latency_summary};
@@ -52,14 +52,21 @@ pub struct Measured {
 }
 
 /// Measure the machine at rest for `duration`: the idle power later subtracted from every window.
-pub async fn measure_idle(meter: &mut dyn WindowMeter, duration: Duration) -> anyhow::Result<IdleBaseline> {
+pub async fn measure_idle(
+    meter: &mut dyn WindowMeter,
+    duration: Duration,
+) -> anyhow::Result<IdleBaseline> {
     meter.begin()?;
     let t = std::time::Instant::now();
     tokio::time::sleep(duration).await;
     let energy = meter.end()?;
     let wall = t.elapsed().as_secs_f64();
     let total: f64 = energy.values().map(|j| j.0).sum();
-    Ok(IdleBaseline { power_w: total / wall.max(1e-9), duration_s: wall, source: meter.source().to_string() })
+    Ok(IdleBaseline {
+        power_w: total / wall.max(1e-9),
+        duration_s: wall,
+        source: meter.source().to_string(),
+    })
 }
 
 /// Warm up, then run `schedule.repetitions` metered repetitions of `workload`. `on_step` is called after the warm-up
@@ -72,7 +79,12 @@ pub async fn measure_workload(
     on_step: &(dyn Fn(&str) + Sync),
 ) -> anyhow::Result<Measured> {
     if !schedule.warmup.is_zero() {
-        drive(Arc::clone(&workload), schedule.shape, Bound::Duration(schedule.warmup)).await;
+        drive(
+            Arc::clone(&workload),
+            schedule.shape,
+            Bound::Duration(schedule.warmup),
+        )
+        .await;
         on_step("warm-up done");
     }
     let mut merged = Recorder::new();
@@ -88,10 +100,17 @@ pub async fn measure_workload(
         };
         samples.push(sample(index, &recorded, &energy, cpu_s, ctx));
         merged.merge(&recorded.recorder);
-        on_step(&format!("repetition {}/{}", index + 1, schedule.repetitions));
+        on_step(&format!(
+            "repetition {}/{}",
+            index + 1,
+            schedule.repetitions
+        ));
     }
     let result = aggregate(workload.name(), &samples, &merged, meter.source(), ctx)?;
-    Ok(Measured { result, first_errors: merged.first_errors().to_vec() })
+    Ok(Measured {
+        result,
+        first_errors: merged.first_errors().to_vec(),
+    })
 }
 
 fn per_op(total: f64, ops: u64) -> f64 {
@@ -127,7 +146,11 @@ pub fn sample(
         energy_j_per_op: per_op_gross,
         energy_j_per_op_net: per_op(net, rec.ops()),
         emissions_g_per_op: emissions_g(per_op_gross, ctx.intensity),
-        throughput_ops_per_s: if wall_s > 0.0 { rec.ops() as f64 / wall_s } else { 0.0 },
+        throughput_ops_per_s: if wall_s > 0.0 {
+            rec.ops() as f64 / wall_s
+        } else {
+            0.0
+        },
         latency_s: rec.latency_summary(),
     }
 }
