@@ -6,13 +6,12 @@
 //! intensity (runs can resolve different intensities over time). Latency quantiles come from the merged HDR
 //! histograms. Repetition samples keep their values and are renumbered 0..n in measurement order.
 
-use crate::record::schema::{
-    IdleBaseline, LatencySummary, RunResult, SCHEMA_VERSION, WorkloadResult,
-};
+use crate::load::recorder::{encode_histogram, latency_summary, new_histogram};
+use crate::record::schema::{IdleBaseline, RunResult, SCHEMA_VERSION, WorkloadResult};
 use base64::Engine as _;
 use energy::units::{GramsPerKwh, Joules};
 use hdrhistogram::Histogram;
-use hdrhistogram::serialization::{Deserializer, Serializer as _, V2DeflateSerializer};
+use hdrhistogram::serialization::Deserializer;
 use std::collections::BTreeMap;
 
 /// Why a side's runs cannot be merged.
@@ -181,7 +180,10 @@ fn merge_workload(name: &str, runs: &[RunResult]) -> Result<WorkloadResult, Merg
         emissions_g_per_op_net: per_op(em_net, ops),
         energy_source: first.energy_source.clone(),
         latency_s: latency_summary(&histogram),
-        histogram: encode_histogram(name, &histogram)?,
+        histogram: encode_histogram(&histogram).map_err(|e| MergeError::Histogram {
+            workload: name.to_string(),
+            detail: e.to_string(),
+        })?,
         repetitions,
     })
 }
@@ -194,7 +196,7 @@ fn merge_histograms<'a>(
         workload: name.to_string(),
         detail,
     };
-    let mut merged: Histogram<u64> = Histogram::new(3).map_err(|e| bad(e.to_string()))?;
+    let mut merged = new_histogram();
     for text in encoded {
         if text.is_empty() {
             continue;
@@ -210,46 +212,20 @@ fn merge_histograms<'a>(
     Ok(merged)
 }
 
-fn encode_histogram(name: &str, h: &Histogram<u64>) -> Result<String, MergeError> {
-    let mut bytes = Vec::new();
-    V2DeflateSerializer::new()
-        .serialize(h, &mut bytes)
-        .map_err(|e| MergeError::Histogram {
-            workload: name.to_string(),
-            detail: e.to_string(),
-        })?;
-    Ok(base64::engine::general_purpose::STANDARD.encode(bytes))
-}
-
-/// Quantiles of a µs histogram, in seconds.
-fn latency_summary(h: &Histogram<u64>) -> LatencySummary {
-    if h.is_empty() {
-        return LatencySummary::default();
-    }
-    let s = |micros: u64| micros as f64 / 1e6;
-    LatencySummary {
-        p50: s(h.value_at_quantile(0.50)),
-        p90: s(h.value_at_quantile(0.90)),
-        p95: s(h.value_at_quantile(0.95)),
-        p99: s(h.value_at_quantile(0.99)),
-        max: s(h.max()),
-        mean: h.mean() / 1e6,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::record::schema::LatencySummary;
     use crate::record::schema::{
         BenchConfig, GitInfo, IntensityInfo, MachineInfo, RepetitionSample,
     };
 
     fn histogram_of(micros: &[u64]) -> String {
-        let mut h: Histogram<u64> = Histogram::new(3).expect("valid precision");
+        let mut h = new_histogram();
         for &m in micros {
             h.record(m).expect("in range");
         }
-        encode_histogram("t", &h).expect("encodes")
+        encode_histogram(&h).expect("encodes")
     }
 
     fn sample(ops: u64, energy: f64, net: f64, wall: f64) -> RepetitionSample {

@@ -11,6 +11,7 @@ use crate::ab::order::schedule;
 use crate::ab::spawn::Build;
 use crate::cli::AbArgs;
 use crate::record::schema::RunResult;
+use crate::record::store;
 use anyhow::{Context, bail};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -181,18 +182,12 @@ pub fn measure(plan: &AbPlan) -> anyhow::Result<AbRuns> {
     })
 }
 
-/// Write `value` as pretty JSON via a temp file in the same directory and a rename.
-fn write_json_atomic(path: &Path, value: &RunResult) -> anyhow::Result<()> {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)
-        .with_context(|| format!("cannot write in {}", dir.display()))?;
-    serde_json::to_writer_pretty(&mut tmp, value)
-        .with_context(|| format!("cannot write {}", path.display()))?;
-    tmp.persist(path)
-        .with_context(|| format!("cannot write {}", path.display()))?;
+/// Write `run` as pretty JSON, atomically.
+fn write_json_atomic(path: &Path, run: &RunResult) -> anyhow::Result<()> {
+    let mut bytes = serde_json::to_vec_pretty(run)
+        .with_context(|| format!("cannot serialise {}", path.display()))?;
+    bytes.push(b'\n');
+    store::write_atomic(path, &bytes)?;
     Ok(())
 }
 

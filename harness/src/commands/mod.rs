@@ -1,6 +1,7 @@
 //! One module per subcommand; `run` dispatches and returns the process exit code.
 
 mod ab;
+pub mod bench;
 mod schema;
 
 use crate::cli::{Cli, Command};
@@ -9,6 +10,7 @@ use std::process::ExitCode;
 /// Run the parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
+        Command::Bench(args) => bench::run(args),
         Command::Schema => schema::run(),
         Command::Ab(args) => ab::run(args),
     }
