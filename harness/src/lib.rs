@@ -4,10 +4,12 @@
 //! |---|---|
 //! | [`cli`] | clap derive structs only |
 //! | [`commands`] | one file per subcommand; [`commands::run`] dispatches |
+//! | [`push`] | Pushgateway and remote-write sinks for a run's metrics |
 //! | [`record`] | the result-file schema and the only place that writes results |
 
 pub mod cli;
 pub mod commands;
+pub mod push;
 pub mod record;
 
 pub use energy::units;

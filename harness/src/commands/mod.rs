@@ -1,5 +1,6 @@
 //! One module per subcommand; `run` dispatches and returns the process exit code.
 
+pub mod push;
 mod schema;
 
 use crate::cli::{Cli, Command};
@@ -9,5 +10,6 @@ use std::process::ExitCode;
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Schema => schema::run(),
+        Command::Push(args) => push::run(&args),
     }
 }
