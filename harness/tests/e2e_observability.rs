@@ -216,6 +216,49 @@ fn pushed_metrics_and_every_grafana_panel_reach_prometheus() {
         compare,
     ]);
 
+    // A real (short) bench run pushed by `harness bench --push`, with its own job so its series are told apart.
+    let bench_out = dir.path().join("bench.json");
+    harness(&[
+        "bench",
+        "--workload",
+        "spin:1000",
+        "--duration",
+        "200ms",
+        "--warmup",
+        "50ms",
+        "--idle",
+        "50ms",
+        "--repetitions",
+        "2",
+        "--concurrency",
+        "1",
+        "--meter",
+        "fake",
+        "--intensity",
+        "380",
+        "--out",
+        bench_out.to_str().expect("utf-8 path"),
+        "--push",
+        &pgw_url,
+        "--job",
+        "carbon_harness_bench",
+    ]);
+    for name in [
+        "carbon_harness_operations_total",
+        "carbon_harness_operation_energy_joules",
+        "codecarbon_emissions",
+    ] {
+        let selector = format!(r#"{name}{{job="carbon_harness_bench",workload="spin:1000"}}"#);
+        let result = prom.wait_for(&selector, Duration::from_secs(20));
+        assert!(!result.is_empty(), "bench --push: no series for {selector}");
+        assert!(
+            result[0]["metric"]["instance"]
+                .as_str()
+                .is_some_and(|i| !i.is_empty()),
+            "{result:?}"
+        );
+    }
+
     check_metrics(&prom, "carbon_harness"); // scraped from the Pushgateway, honor_labels kept our job
     check_metrics(&prom, REMOTE_JOB); // remote-written with the run's timestamp
 

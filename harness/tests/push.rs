@@ -548,3 +548,69 @@ async fn bad_inputs_fail_with_exit_2_and_name_the_fix() {
         );
     }
 }
+
+/// `harness bench --push`: the run is pushed after its file is written; a down Pushgateway keeps the file and exits 2.
+#[tokio::test]
+async fn bench_push_sends_the_run_and_keeps_the_file_when_the_gateway_is_down() {
+    let (url, seen) = start_sink(ok_sink()).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("run.json");
+    let out_s = out.to_str().expect("utf-8");
+    let bench = |push_url: String| {
+        let out_s = out_s.to_string();
+        async move {
+            harness_cli(
+                &[
+                    "bench",
+                    "--workload",
+                    "spin:1000",
+                    "--duration",
+                    "150ms",
+                    "--warmup",
+                    "50ms",
+                    "--idle",
+                    "50ms",
+                    "--repetitions",
+                    "2",
+                    "--concurrency",
+                    "1",
+                    "--meter",
+                    "fake",
+                    "--intensity",
+                    "380",
+                    "--out",
+                    &out_s,
+                    "--push",
+                    &push_url,
+                    "--retries",
+                    "0",
+                ],
+                &[],
+            )
+            .await
+        }
+    };
+    let (code, stdout, stderr) = bench(url.clone()).await;
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    {
+        let seen = seen.lock().expect("lock");
+        assert_eq!(seen.len(), 1, "one push");
+        let text = std::str::from_utf8(&seen[0].body).expect("utf-8");
+        assert!(
+            text.contains(r#"carbon_harness_operation_energy_joules{workload="spin:1000"}"#),
+            "{text}"
+        );
+    }
+
+    std::fs::remove_file(&out).expect("remove");
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let down = format!("http://{}", listener.local_addr().expect("addr"));
+    drop(listener);
+    let (code, _, stderr) = bench(down.clone()).await;
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains(&down), "{stderr}");
+    assert!(
+        out.exists(),
+        "the result file is written even though the push failed"
+    );
+}

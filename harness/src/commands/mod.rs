@@ -1,5 +1,6 @@
 //! One module per subcommand; `run` dispatches and returns the process exit code.
 
+pub mod bench;
 pub mod push;
 mod schema;
 
@@ -9,6 +10,7 @@ use std::process::ExitCode;
 /// Run the parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
+        Command::Bench(args) => bench::run(args),
         Command::Schema => schema::run(),
         Command::Push(args) => push::run(&args),
     }

@@ -7,7 +7,7 @@
 use crate::cli::{PushArgs, PushFlags};
 use crate::push::verdicts::Verdicts;
 use crate::push::{self, Credentials, Endpoint, PushOptions, RetryPolicy, metrics::RunMetrics};
-use crate::record::schema::{RunResult, SCHEMA_VERSION};
+use crate::record::schema::RunResult;
 use anyhow::{Context, bail};
 use std::path::Path;
 use std::process::ExitCode;
@@ -100,7 +100,17 @@ pub fn run(args: &PushArgs) -> anyhow::Result<ExitCode> {
 /// Sends `run` to every sink of `plan`, prints one line per sink, and returns the exit code: 0 when all succeeded or
 /// `plan.optional`, 2 otherwise. Safe to call from inside a tokio runtime (it runs on its own thread then).
 pub fn push_and_report(run: &RunResult, plan: &PushPlan) -> anyhow::Result<ExitCode> {
-    let outcomes = block_on_push(run, plan)?;
+    Ok(report(block_on_push(run, plan)?, plan.optional))
+}
+
+/// [`push_and_report`] for callers already inside a tokio runtime (`harness bench --push`).
+pub async fn push_and_report_async(run: &RunResult, plan: &PushPlan) -> anyhow::Result<ExitCode> {
+    let outcomes = push::push_run(run, plan.verdicts.as_ref(), &plan.options).await?;
+    Ok(report(outcomes, plan.optional))
+}
+
+/// Prints one line per sink; exit 2 when one failed and the push is not optional.
+fn report(outcomes: Outcomes, optional: bool) -> ExitCode {
     let mut failed = false;
     for outcome in outcomes {
         match outcome {
@@ -108,18 +118,18 @@ pub fn push_and_report(run: &RunResult, plan: &PushPlan) -> anyhow::Result<ExitC
                 "pushed {} series to the {} at {} (HTTP {}, attempt {})",
                 d.series, d.kind, d.url, d.status, d.attempts
             ),
-            Err(e) if plan.optional => eprintln!("warning: push failed (--push-optional): {e}"),
+            Err(e) if optional => eprintln!("warning: push failed (--push-optional): {e}"),
             Err(e) => {
                 eprintln!("error: {e}");
                 failed = true;
             }
         }
     }
-    Ok(if failed {
+    if failed {
         ExitCode::from(crate::EXIT_HARNESS_ERROR)
     } else {
         ExitCode::SUCCESS
-    })
+    }
 }
 
 type Outcomes = Vec<Result<push::Delivered, push::PushError>>;
@@ -154,26 +164,7 @@ fn dry_run(run: &RunResult, plan: &PushPlan) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Reads a result file, checking its schema version.
+/// Reads a result file, checking its schema version (the store's loader; errors name the path).
 pub fn load_run(path: &Path) -> anyhow::Result<RunResult> {
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("cannot read the result file {}", path.display()))?;
-    let value: serde_json::Value =
-        serde_json::from_str(&text).with_context(|| format!("{} is not JSON", path.display()))?;
-    let found = value
-        .get("schema_version")
-        .and_then(serde_json::Value::as_u64);
-    if found != Some(u64::from(SCHEMA_VERSION)) {
-        bail!(
-            "{} has schema_version {} but this harness reads version {SCHEMA_VERSION}; re-run `harness bench` with this version",
-            path.display(),
-            found.map_or("(missing)".to_string(), |v| v.to_string())
-        );
-    }
-    serde_json::from_value(value).with_context(|| {
-        format!(
-            "{} is not a valid result file (schema v{SCHEMA_VERSION})",
-            path.display()
-        )
-    })
+    Ok(crate::record::store::load(path)?)
 }
