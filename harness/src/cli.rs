@@ -126,7 +126,7 @@ pub struct BenchArgs {
     /// Idle-baseline measurement before the workloads (0s to skip; net energy then equals gross).
     #[arg(long, value_parser = humantime::parse_duration, default_value = "1s")]
     pub idle: Duration,
-    /// Meter: auto, rapl, nvml, model or fake.
+    /// Meter: auto (best available: rapl, nvml, else the model estimate), rapl, nvml, model or fake.
     #[arg(long, default_value = "auto")]
     pub meter: String,
     /// Carbon intensity: a number in gCO2eq/kWh (e.g. 380), or `fixed:380`.
