@@ -3,6 +3,7 @@
 //! The summary goes to stdout; warnings and progress to stderr.
 
 use crate::cli::{BenchArgs, OutputFormat};
+use crate::commands::push::{PushPlan, push_and_report_async};
 use crate::export::table::{self, TableStyle};
 use crate::load::spec::{self, DEFAULT_WORKLOADS, WorkloadSpec};
 use crate::load::{Bound, LoadShape};
@@ -10,10 +11,11 @@ use crate::record::schema::{
     BenchConfig, IntensityInfo, RunResult, SCHEMA_VERSION, WorkloadResult,
 };
 use crate::record::store::RunStore;
-use crate::runner::fake_meter::FakeMeter;
-use crate::runner::meter::WindowMeter;
+use crate::runner::meter::{MeterReport, RunMeter};
 use crate::runner::{self, EnergyContext, Schedule};
 use anyhow::{Context as _, bail};
+use energy::cputime::ProcessRef;
+use energy::meter::MeterChoice;
 use energy::units::{GramsPerKwh, Watts};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::IsTerminal as _;
@@ -34,13 +36,15 @@ pub struct BenchPlan {
     pub specs: Vec<WorkloadSpec>,
     pub schedule: Schedule,
     pub idle: Duration,
-    pub meter: String,
+    pub meter: MeterChoice,
     pub intensity: IntensityInfo,
     pub max_error_rate: f64,
     pub out: Option<PathBuf>,
     pub format: OutputFormat,
     /// Warnings known before anything runs (defaults that are estimates, fakes).
     pub warnings: Vec<String>,
+    /// Where to push the finished run (`--push`, `--remote-write`), if anywhere.
+    pub push: Option<PushPlan>,
 }
 
 impl BenchPlan {
@@ -86,16 +90,12 @@ impl BenchPlan {
             );
         }
         let mut warnings = Vec::new();
-        let meter = match args.meter.as_str() {
-            "auto" | "fake" => {
-                warnings.push(
-                    "meter `fake` in use: energy figures are synthetic, not measured".to_string(),
-                );
-                "fake".to_string()
-            }
-            other => bail!("--meter `{other}` is not available in this build; use --meter fake"),
-        };
+        let meter: MeterChoice = args
+            .meter
+            .parse()
+            .map_err(|e: String| anyhow::anyhow!("--meter: {e}"))?;
         let intensity = parse_intensity(args.intensity.as_deref(), &mut warnings)?;
+        let push = PushPlan::from_flags(args.push.as_deref(), &args.push_flags)?;
         Ok(Self {
             specs,
             schedule: Schedule {
@@ -111,6 +111,7 @@ impl BenchPlan {
             out: args.out.clone(),
             format: args.format,
             warnings,
+            push: push.has_sink().then_some(push),
         })
     }
 
@@ -135,8 +136,8 @@ impl BenchPlan {
             concurrency,
             rate_ops_per_s: rate,
             target: "in-process".to_string(),
-            meter: self.meter.clone(),
-            attribution: "process".to_string(),
+            meter: self.meter.to_string(),
+            attribution: "process-cpu-share".to_string(),
         }
     }
 }
@@ -190,7 +191,7 @@ pub fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
 struct Session {
     result: RunResult,
     store: RunStore,
-    meter: Box<dyn WindowMeter>,
+    meter: RunMeter,
     ctx: EnergyContext,
     first_errors: Vec<(String, Vec<String>)>,
     current: Option<String>,
@@ -228,12 +229,29 @@ async fn execute(plan: BenchPlan) -> anyhow::Result<ExitCode> {
         eprintln!("warning: {w}");
     }
     eprintln!("wrote {}", session.store.path().display());
-    Ok(check_error_rates(&session, plan.max_error_rate))
+    let code = check_error_rates(&session, plan.max_error_rate);
+    match &plan.push {
+        // The file is saved already: a failed push costs no measurement.
+        Some(push) if code == ExitCode::SUCCESS => {
+            push_and_report_async(&session.result, push).await
+        }
+        Some(push) => {
+            push_and_report_async(&session.result, push).await?;
+            Ok(code)
+        }
+        None => Ok(code),
+    }
 }
 
 impl Session {
     fn start(plan: &BenchPlan) -> anyhow::Result<Self> {
-        let meter: Box<dyn WindowMeter> = Box::new(FakeMeter::default());
+        let (
+            meter,
+            MeterReport {
+                meters,
+                warnings: meter_warnings,
+            },
+        ) = RunMeter::select(plan.meter, ProcessRef::Current)?;
         let git =
             runner::git::git_info(&std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")));
         let now = jiff::Timestamp::now();
@@ -251,17 +269,20 @@ impl Session {
             finished_at: None,
             complete: false,
             git,
-            machine: runner::machine::machine_info(&[meter.source()]),
-            meters: vec![meter.info()],
+            machine: runner::machine::machine_info(&meter.sources().split(',').collect::<Vec<_>>()),
+            meters,
             intensity: plan.intensity.clone(),
             config: plan.config(),
             idle: None,
-            warnings: plan.warnings.clone(),
+            warnings: meter_warnings
+                .into_iter()
+                .chain(plan.warnings.iter().cloned())
+                .collect(),
             workloads: Vec::new(),
         };
         store.save(&result)?;
         let ctx = EnergyContext {
-            idle_power: Watts(0.0),
+            idle_power: None,
             intensity: GramsPerKwh(plan.intensity.intensity_g_per_kwh),
         };
         Ok(Self {
@@ -277,8 +298,8 @@ impl Session {
     async fn run_all(&mut self, plan: &BenchPlan) -> anyhow::Result<()> {
         if !plan.idle.is_zero() {
             self.current = Some("the idle baseline".to_string());
-            let idle = runner::measure_idle(self.meter.as_mut(), plan.idle).await?;
-            self.ctx.idle_power = Watts(idle.power_w);
+            let idle = runner::measure_idle(&mut self.meter, plan.idle).await?;
+            self.ctx.idle_power = Some(Watts(idle.power_w));
             self.result.idle = Some(idle);
             self.store.save(&self.result)?;
         }
@@ -311,7 +332,7 @@ impl Session {
         let measured = runner::measure_workload(
             workload.clone(),
             schedule,
-            self.meter.as_mut(),
+            &mut self.meter,
             self.ctx,
             &on_step,
         )

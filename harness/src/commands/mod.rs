@@ -2,6 +2,7 @@
 
 mod ab;
 pub mod bench;
+pub mod push;
 mod schema;
 
 use crate::cli::{Cli, Command};
@@ -13,5 +14,6 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Bench(args) => bench::run(args),
         Command::Schema => schema::run(),
         Command::Ab(args) => ab::run(args),
+        Command::Push(args) => push::run(&args),
     }
 }

@@ -8,12 +8,9 @@
 //!
 //! | module | what |
 //! |---|---|
-//! | [`meter`] | what the runner needs from a meter: energy by component over a window |
-//! | [`cpu`] | exact process CPU time |
+//! | [`meter`] | the selected meters read as one set over a window, attributed to the measured process |
 //! | [`git`], [`machine`] | provenance recorded in every result file |
 
-pub mod cpu;
-pub mod fake_meter;
 pub mod git;
 pub mod machine;
 pub mod meter;
@@ -21,9 +18,8 @@ pub mod meter;
 use crate::load::recorder::{Recorded, Recorder, encode_histogram, latency_summary};
 use crate::load::{Bound, LoadShape, Workload, drive};
 use crate::record::schema::{IdleBaseline, RepetitionSample, WorkloadResult};
-use energy::units::{GramsPerKwh, Joules, Seconds, Watts};
-use meter::WindowMeter;
-use std::collections::BTreeMap;
+use energy::units::{GramsPerKwh, Joules, Watts};
+use meter::{RunMeter, WindowEnergy};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -39,8 +35,8 @@ pub struct Schedule {
 /// What energy figures are derived with.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct EnergyContext {
-    /// Idle power subtracted for net energy (0 when no idle baseline was measured).
-    pub idle_power: Watts,
+    /// Machine idle power subtracted for net energy (`None` when no idle baseline was measured).
+    pub idle_power: Option<Watts>,
     pub intensity: GramsPerKwh,
 }
 
@@ -53,19 +49,16 @@ pub struct Measured {
 
 /// Measure the machine at rest for `duration`: the idle power later subtracted from every window.
 pub async fn measure_idle(
-    meter: &mut dyn WindowMeter,
+    meter: &mut RunMeter,
     duration: Duration,
 ) -> anyhow::Result<IdleBaseline> {
     meter.begin()?;
-    let t = std::time::Instant::now();
     tokio::time::sleep(duration).await;
-    let energy = meter.end()?;
-    let wall = t.elapsed().as_secs_f64();
-    let total: f64 = energy.values().map(|j| j.0).sum();
+    let w = meter.end(None)?;
     Ok(IdleBaseline {
-        power_w: total / wall.max(1e-9),
-        duration_s: wall,
-        source: meter.source().to_string(),
+        power_w: w.machine.0 / w.duration.0.max(1e-9),
+        duration_s: w.duration.0,
+        source: meter.sources().to_string(),
     })
 }
 
@@ -74,7 +67,7 @@ pub async fn measure_idle(
 pub async fn measure_workload(
     workload: Arc<dyn Workload>,
     schedule: &Schedule,
-    meter: &mut dyn WindowMeter,
+    meter: &mut RunMeter,
     ctx: EnergyContext,
     on_step: &(dyn Fn(&str) + Sync),
 ) -> anyhow::Result<Measured> {
@@ -90,15 +83,10 @@ pub async fn measure_workload(
     let mut merged = Recorder::new();
     let mut samples = Vec::with_capacity(schedule.repetitions as usize);
     for index in 0..schedule.repetitions {
-        let cpu0 = cpu::process_cpu_time();
         meter.begin()?;
         let recorded = drive(Arc::clone(&workload), schedule.shape, schedule.bound).await;
-        let energy = meter.end()?;
-        let cpu_s = match (cpu0, cpu::process_cpu_time()) {
-            (Some(a), Some(b)) => b - a,
-            _ => Seconds(0.0),
-        };
-        samples.push(sample(index, &recorded, &energy, cpu_s, ctx));
+        let energy = meter.end(ctx.idle_power)?;
+        samples.push(sample(index, &recorded, &energy, ctx.intensity));
         merged.merge(&recorded.recorder);
         on_step(&format!(
             "repetition {}/{}",
@@ -106,7 +94,13 @@ pub async fn measure_workload(
             schedule.repetitions
         ));
     }
-    let result = aggregate(workload.name(), &samples, &merged, meter.source(), ctx)?;
+    let result = aggregate(
+        workload.name(),
+        &samples,
+        &merged,
+        meter.sources(),
+        ctx.intensity,
+    )?;
     Ok(Measured {
         result,
         first_errors: merged.first_errors().to_vec(),
@@ -121,31 +115,34 @@ fn emissions_g(energy_j: f64, intensity: GramsPerKwh) -> f64 {
     Joules(energy_j).to_kwh().emissions(intensity).0
 }
 
-/// One repetition's sample from what the driver recorded and the meter window.
+/// One repetition's sample from what the driver recorded and the attributed meter window.
 pub fn sample(
     index: u32,
     recorded: &Recorded,
-    energy: &BTreeMap<String, Joules>,
-    cpu: Seconds,
-    ctx: EnergyContext,
+    energy: &WindowEnergy,
+    intensity: GramsPerKwh,
 ) -> RepetitionSample {
     let rec = &recorded.recorder;
     let wall_s = recorded.wall.as_secs_f64();
-    let total: f64 = energy.values().map(|j| j.0).sum();
-    let net = (total - ctx.idle_power.over(Seconds(wall_s)).0).max(0.0);
-    let per_op_gross = per_op(total, rec.ops());
+    let gross = energy.attribution.process_gross.0;
+    let net = energy.attribution.process_net.0;
+    let per_op_gross = per_op(gross, rec.ops());
     RepetitionSample {
         index,
         ops: rec.ops(),
         errors: rec.errors(),
         wall_s,
-        cpu_s: cpu.0,
-        energy_j: energy.iter().map(|(k, v)| (k.clone(), v.0)).collect(),
-        energy_j_total: total,
+        cpu_s: energy.process_cpu.0,
+        energy_j: energy
+            .components
+            .iter()
+            .map(|(k, v)| (k.clone(), v.0))
+            .collect(),
+        energy_j_total: gross,
         energy_j_net: net,
         energy_j_per_op: per_op_gross,
         energy_j_per_op_net: per_op(net, rec.ops()),
-        emissions_g_per_op: emissions_g(per_op_gross, ctx.intensity),
+        emissions_g_per_op: emissions_g(per_op_gross, intensity),
         throughput_ops_per_s: if wall_s > 0.0 {
             rec.ops() as f64 / wall_s
         } else {
@@ -161,7 +158,7 @@ pub fn aggregate(
     samples: &[RepetitionSample],
     merged: &Recorder,
     energy_source: &str,
-    ctx: EnergyContext,
+    intensity: GramsPerKwh,
 ) -> anyhow::Result<WorkloadResult> {
     let ops: u64 = samples.iter().map(|s| s.ops).sum();
     let wall: f64 = samples.iter().map(|s| s.wall_s).sum();
@@ -178,8 +175,8 @@ pub fn aggregate(
         energy_j_per_op: j_per_op,
         energy_j_per_op_net: j_per_op_net,
         energy_kwh_per_op: Joules(j_per_op).to_kwh().0,
-        emissions_g_per_op: emissions_g(j_per_op, ctx.intensity),
-        emissions_g_per_op_net: emissions_g(j_per_op_net, ctx.intensity),
+        emissions_g_per_op: emissions_g(j_per_op, intensity),
+        emissions_g_per_op_net: emissions_g(j_per_op_net, intensity),
         energy_source: energy_source.to_string(),
         latency_s: latency_summary(merged.histogram()),
         histogram: encode_histogram(merged.histogram())?,
