@@ -3,6 +3,7 @@
 //! The summary goes to stdout; warnings and progress to stderr.
 
 use crate::cli::{BenchArgs, OutputFormat};
+use crate::commands::push::{PushPlan, push_and_report_async};
 use crate::export::table::{self, TableStyle};
 use crate::load::http::parse_target;
 use crate::load::spec::{self, DEFAULT_WORKLOADS, Target, WorkloadSpec};
@@ -45,6 +46,8 @@ pub struct BenchPlan {
     pub format: OutputFormat,
     /// Warnings known before anything runs (defaults that are estimates, fakes).
     pub warnings: Vec<String>,
+    /// Where to push the finished run (`--push`, `--remote-write`), if anywhere.
+    pub push: Option<PushPlan>,
 }
 
 impl BenchPlan {
@@ -118,6 +121,7 @@ impl BenchPlan {
             }
         };
         let intensity = parse_intensity(args.intensity.as_deref(), &mut warnings)?;
+        let push = PushPlan::from_flags(args.push.as_deref(), &args.push_flags)?;
         Ok(Self {
             specs,
             schedule: Schedule {
@@ -135,6 +139,7 @@ impl BenchPlan {
             out: args.out.clone(),
             format: args.format,
             warnings,
+            push: push.has_sink().then_some(push),
         })
     }
 
@@ -252,7 +257,18 @@ async fn execute(plan: BenchPlan) -> anyhow::Result<ExitCode> {
         eprintln!("warning: {w}");
     }
     eprintln!("wrote {}", session.store.path().display());
-    Ok(check_error_rates(&session, plan.max_error_rate))
+    let code = check_error_rates(&session, plan.max_error_rate);
+    match &plan.push {
+        // The file is saved already: a failed push costs no measurement.
+        Some(push) if code == ExitCode::SUCCESS => {
+            push_and_report_async(&session.result, push).await
+        }
+        Some(push) => {
+            push_and_report_async(&session.result, push).await?;
+            Ok(code)
+        }
+        None => Ok(code),
+    }
 }
 
 impl Session {

@@ -1,6 +1,7 @@
 //! One module per subcommand; `run` dispatches and returns the process exit code.
 
 pub mod bench;
+pub mod push;
 mod schema;
 
 use crate::cli::{Cli, Command};
@@ -11,5 +12,6 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Bench(args) => bench::run(*args),
         Command::Schema => schema::run(),
+        Command::Push(args) => push::run(&args),
     }
 }
