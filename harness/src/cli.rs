@@ -16,7 +16,7 @@ pub struct Cli {
 pub enum Command {
     /// Run workloads under load; report per-op energy, emissions and latency; write a result file.
     #[command(after_help = BENCH_EXAMPLES)]
-    Bench(BenchArgs),
+    Bench(Box<BenchArgs>),
     /// Print the JSON Schema of result files (bench-results/schema/run.schema.json).
     #[command(after_help = "Example:\n  harness schema > bench-results/schema/run.schema.json")]
     Schema,
@@ -87,6 +87,7 @@ const BENCH_EXAMPLES: &str = "Examples:
   harness bench --workload spin:1000000 --duration 2s --repetitions 10
   harness bench --workload spin:1000000 --rate 200 --concurrency 4   # open loop at 200 ops/s
   harness bench --format json --out run.json
+  harness bench --target http://127.0.0.1:8001 --server-pid 4242   # end to end against `workloads serve`
   harness bench --workload spin:1000000 --push http://127.0.0.1:9091 --remote-write http://127.0.0.1:9090/api/v1/write
 Exit codes: 0 ok; 2 the harness failed (bad option, I/O, a workload's error rate above --max-error-rate).";
 
@@ -129,6 +130,12 @@ pub struct BenchArgs {
     /// Idle-baseline measurement before the workloads (0s to skip; net energy then equals gross).
     #[arg(long, value_parser = humantime::parse_duration, default_value = "1s")]
     pub idle: Duration,
+    /// Drive a running `workloads serve` over HTTP at this base URL instead of running the workloads in-process.
+    #[arg(long, value_name = "URL")]
+    pub target: Option<String>,
+    /// With --target: charge energy to this server process by its CPU share (else the whole machine minus idle).
+    #[arg(long, value_name = "PID", requires = "target")]
+    pub server_pid: Option<u32>,
     /// Meter: auto (best available: rapl, nvml, else the model estimate), rapl, nvml, model or fake.
     #[arg(long, default_value = "auto")]
     pub meter: String,

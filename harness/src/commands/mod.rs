@@ -11,7 +11,7 @@ use std::process::ExitCode;
 /// Run the parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
-        Command::Bench(args) => bench::run(args),
+        Command::Bench(args) => bench::run(*args),
         Command::Schema => schema::run(),
         Command::Ab(args) => ab::run(args),
         Command::Push(args) => push::run(&args),
