@@ -2,13 +2,21 @@
 //!
 //! | module | what |
 //! |---|---|
+//! | [`baseline`] | named baselines, loading result files by path or name |
 //! | [`cli`] | clap derive structs only |
 //! | [`commands`] | one file per subcommand; [`commands::run`] dispatches |
 //! | [`record`] | the result-file schema and the only place that writes results |
+//! | [`stats`] | pure statistics: samples, Welch's t on logs, Holm–Bonferroni |
+//! | [`compare`] | verdicts per metric and workload, machine guard |
+//! | [`export`] | pure renderers of comparisons and runs to bytes |
 
+pub mod baseline;
 pub mod cli;
 pub mod commands;
+pub mod compare;
+pub mod export;
 pub mod record;
+pub mod stats;
 
 pub use energy::units;
 
