@@ -24,7 +24,9 @@ pub enum Command {
     #[command(subcommand)]
     Baseline(BaselineCommand),
     /// Write a self-contained HTML report of a run, with SVG charts and, given a baseline, the verdict table.
-    #[command(after_help = "Examples:\n  harness report bench-results/runs/new.json --baseline main --out report.html\n  harness report new.json --out report.html\n\nExit codes: 0 written (no regression), 1 written and the baseline comparison found a regression, 2 failed.")]
+    #[command(
+        after_help = "Examples:\n  harness report bench-results/runs/new.json --baseline main --out report.html\n  harness report new.json --out report.html\n\nExit codes: 0 written (no regression), 1 written and the baseline comparison found a regression, 2 failed."
+    )]
     Report(ReportArgs),
 }
 
@@ -100,7 +102,9 @@ pub struct CompareArgs {
 #[derive(Debug, Subcommand)]
 pub enum BaselineCommand {
     /// Save a complete result file as a baseline.
-    #[command(after_help = "Example:\n  harness baseline save bench-results/runs/20260101T000000Z-abc1234.json --name main")]
+    #[command(
+        after_help = "Example:\n  harness baseline save bench-results/runs/20260101T000000Z-abc1234.json --name main"
+    )]
     Save {
         /// The result file to keep.
         run: PathBuf,

@@ -152,7 +152,12 @@ impl Default for Thresholds {
 
 impl Thresholds {
     pub fn uniform(t: f64) -> Self {
-        Self { energy: t, emissions: t, latency: t, throughput: t }
+        Self {
+            energy: t,
+            emissions: t,
+            latency: t,
+            throughput: t,
+        }
     }
 
     pub fn for_metric(&self, metric: Metric) -> f64 {
@@ -199,7 +204,10 @@ fn parse_percent(value: &str) -> Result<f64, String> {
     let number = value
         .strip_suffix('%')
         .ok_or_else(|| format!("threshold `{value}` needs a percent sign, e.g. 3%"))?;
-    let pct: f64 = number.trim().parse().map_err(|_| format!("threshold `{value}` is not a number, e.g. 3%"))?;
+    let pct: f64 = number
+        .trim()
+        .parse()
+        .map_err(|_| format!("threshold `{value}` is not a number, e.g. 3%"))?;
     if !(pct.is_finite() && (0.0..1000.0).contains(&pct)) {
         return Err(format!("threshold `{value}` must be between 0% and 1000%"));
     }
@@ -218,7 +226,11 @@ pub struct CompareSettings {
 
 impl Default for CompareSettings {
     fn default() -> Self {
-        Self { alpha: DEFAULT_ALPHA, thresholds: Thresholds::default(), allow_cross_machine: false }
+        Self {
+            alpha: DEFAULT_ALPHA,
+            thresholds: Thresholds::default(),
+            allow_cross_machine: false,
+        }
     }
 }
 
@@ -362,19 +374,37 @@ pub fn compare(
     }
     let base_side = side(base, base_label);
     let cand_side = side(candidate, candidate_label);
-    let names = |r: &RunResult| r.workloads.iter().map(|w| w.name.clone()).collect::<Vec<_>>();
+    let names = |r: &RunResult| {
+        r.workloads
+            .iter()
+            .map(|w| w.name.clone())
+            .collect::<Vec<_>>()
+    };
     let (base_names, cand_names) = (names(base), names(candidate));
-    let common: Vec<&String> = base_names.iter().filter(|n| cand_names.contains(n)).collect();
+    let common: Vec<&String> = base_names
+        .iter()
+        .filter(|n| cand_names.contains(n))
+        .collect();
     if common.is_empty() {
-        return Err(CompareError::NothingInCommon { base: base_names.join(", "), candidate: cand_names.join(", ") });
+        return Err(CompareError::NothingInCommon {
+            base: base_names.join(", "),
+            candidate: cand_names.join(", "),
+        });
     }
     let mut warnings = Vec::new();
-    let machine_differs = machine_guard(&base_side, &cand_side, settings.allow_cross_machine, &mut warnings);
+    let machine_differs = machine_guard(
+        &base_side,
+        &cand_side,
+        settings.allow_cross_machine,
+        &mut warnings,
+    );
     note_run_warnings(base, candidate, &base_side, &cand_side, &mut warnings);
 
     let mut workloads = Vec::new();
     for name in &common {
-        let (Some(b), Some(c)) = (find(base, name), find(candidate, name)) else { continue };
+        let (Some(b), Some(c)) = (find(base, name), find(candidate, name)) else {
+            continue;
+        };
         let source_differs = b.energy_source != c.energy_source;
         if source_differs && !machine_differs {
             warnings.push(guard_warning(
@@ -383,8 +413,15 @@ pub fn compare(
             ));
         }
         let blocked = (machine_differs || source_differs) && !settings.allow_cross_machine;
-        let metrics = Metric::ALL.iter().map(|&m| test_metric(m, &b.repetitions, &c.repetitions, settings, blocked)).collect();
-        workloads.push(WorkloadComparison { name: (*name).clone(), verdict: Verdict::Unchanged, metrics });
+        let metrics = Metric::ALL
+            .iter()
+            .map(|&m| test_metric(m, &b.repetitions, &c.repetitions, settings, blocked))
+            .collect();
+        workloads.push(WorkloadComparison {
+            name: (*name).clone(),
+            verdict: Verdict::Unchanged,
+            metrics,
+        });
     }
     adjust_and_decide(&mut workloads, settings);
     let verdict = overall(workloads.iter().map(|w| w.verdict));
@@ -395,8 +432,16 @@ pub fn compare(
         verdict,
         cross_machine: machine_differs,
         workloads,
-        only_in_base: base_names.iter().filter(|n| !cand_names.contains(n)).cloned().collect(),
-        only_in_candidate: cand_names.iter().filter(|n| !base_names.contains(n)).cloned().collect(),
+        only_in_base: base_names
+            .iter()
+            .filter(|n| !cand_names.contains(n))
+            .cloned()
+            .collect(),
+        only_in_candidate: cand_names
+            .iter()
+            .filter(|n| !base_names.contains(n))
+            .cloned()
+            .collect(),
         warnings,
     })
 }
@@ -406,7 +451,12 @@ fn find<'a>(run: &'a RunResult, name: &str) -> Option<&'a crate::record::schema:
 }
 
 fn side(run: &RunResult, label: &str) -> Side {
-    let used: BTreeSet<String> = run.meters.iter().filter(|m| m.used).map(|m| m.source.clone()).collect();
+    let used: BTreeSet<String> = run
+        .meters
+        .iter()
+        .filter(|m| m.used)
+        .map(|m| m.source.clone())
+        .collect();
     Side {
         label: label.to_string(),
         run_id: run.run_id.clone(),
@@ -421,9 +471,13 @@ fn side(run: &RunResult, label: &str) -> Side {
 
 fn guard_warning(what: &str, allowed: bool) -> String {
     if allowed {
-        format!("CROSS-MACHINE: {what}; compared anyway because of --allow-cross-machine, so energy and emissions changes may come from the hardware or meter, not the code")
+        format!(
+            "CROSS-MACHINE: {what}; compared anyway because of --allow-cross-machine, so energy and emissions changes may come from the hardware or meter, not the code"
+        )
     } else {
-        format!("CROSS-MACHINE: {what}; energy and emissions verdicts are Inconclusive (pass --allow-cross-machine to compare them anyway)")
+        format!(
+            "CROSS-MACHINE: {what}; energy and emissions verdicts are Inconclusive (pass --allow-cross-machine to compare them anyway)"
+        )
     }
 }
 
@@ -450,7 +504,13 @@ fn machine_guard(base: &Side, cand: &Side, allowed: bool, warnings: &mut Vec<Str
     differs
 }
 
-fn note_run_warnings(base: &RunResult, cand: &RunResult, bs: &Side, cs: &Side, warnings: &mut Vec<String>) {
+fn note_run_warnings(
+    base: &RunResult,
+    cand: &RunResult,
+    bs: &Side,
+    cs: &Side,
+    warnings: &mut Vec<String>,
+) {
     for (run, s, which) in [(base, bs, "base"), (cand, cs, "candidate")] {
         if !run.complete {
             warnings.push(format!("{which} run {} is incomplete (interrupted or failed): it is compared as far as it got", s.run_id));
@@ -459,7 +519,9 @@ fn note_run_warnings(base: &RunResult, cand: &RunResult, bs: &Side, cs: &Side, w
             warnings.push(format!("{which} energy comes from the FAKE meter: energy and emissions verdicts test the harness, not the code"));
         }
     }
-    if bs.intensity_g_per_kwh != cs.intensity_g_per_kwh || bs.intensity_source != cs.intensity_source {
+    if bs.intensity_g_per_kwh != cs.intensity_g_per_kwh
+        || bs.intensity_source != cs.intensity_source
+    {
         warnings.push(format!(
             "carbon intensity differs ({} {} gCO2e/kWh in the base vs {} {} in the candidate): emissions changes include the grid, not only the code",
             bs.intensity_source, bs.intensity_g_per_kwh, cs.intensity_source, cs.intensity_g_per_kwh
@@ -502,15 +564,24 @@ fn test_metric(
     };
     let tested = Sample::new(bv)
         .map_err(|e| format!("base: {e}"))
-        .and_then(|b| Sample::new(cv).map(|c| (b, c)).map_err(|e| format!("candidate: {e}")))
+        .and_then(|b| {
+            Sample::new(cv)
+                .map(|c| (b, c))
+                .map_err(|e| format!("candidate: {e}"))
+        })
         .and_then(|(b, c)| log_ratio_test(&b, &c, settings.alpha).map_err(|e| e.to_string()));
     match tested {
         Ok(t) => {
             let (lower, upper) = t.relative_interval();
-            out.change = Some(Change { relative: t.relative_change(), lower, upper });
+            out.change = Some(Change {
+                relative: t.relative_change(),
+                lower,
+                upper,
+            });
             out.test = Some(t);
             if blocked && metric.needs_same_machine() {
-                out.reason = "not comparable across machines or meter sources (machine guard)".into();
+                out.reason =
+                    "not comparable across machines or meter sources (machine guard)".into();
             } else {
                 out.p_value = Some(t.p_value);
             }
@@ -522,22 +593,41 @@ fn test_metric(
 
 /// Holm-adjust every tested p-value of the comparison, then decide each verdict.
 fn adjust_and_decide(workloads: &mut [WorkloadComparison], settings: CompareSettings) {
-    let raw: Vec<f64> = workloads.iter().flat_map(|w| &w.metrics).filter_map(|m| m.p_value).collect();
+    let raw: Vec<f64> = workloads
+        .iter()
+        .flat_map(|w| &w.metrics)
+        .filter_map(|m| m.p_value)
+        .collect();
     let mut adjusted = holm_adjust(&raw).into_iter();
     for w in workloads.iter_mut() {
         for m in w.metrics.iter_mut() {
-            let (Some(_), Some(test)) = (m.p_value, m.test) else { continue };
+            let (Some(_), Some(test)) = (m.p_value, m.test) else {
+                continue;
+            };
             let p_adj = adjusted.next().unwrap_or(1.0);
             m.p_adjusted = Some(p_adj);
-            let adjusted_test = LogRatioTest { p_value: p_adj, ..test };
-            (m.verdict, m.reason) = decide(&adjusted_test, settings.alpha, m.threshold, m.higher_is_better);
+            let adjusted_test = LogRatioTest {
+                p_value: p_adj,
+                ..test
+            };
+            (m.verdict, m.reason) = decide(
+                &adjusted_test,
+                settings.alpha,
+                m.threshold,
+                m.higher_is_better,
+            );
         }
         w.verdict = overall(w.metrics.iter().map(|m| m.verdict));
     }
 }
 
 /// The verdict table of the module doc, for one metric. `test.p_value` must already be adjusted.
-pub fn decide(test: &LogRatioTest, alpha: f64, threshold: f64, higher_is_better: bool) -> (Verdict, String) {
+pub fn decide(
+    test: &LogRatioTest,
+    alpha: f64,
+    threshold: f64,
+    higher_is_better: bool,
+) -> (Verdict, String) {
     let band = threshold.ln_1p();
     let (lo, hi) = if higher_is_better {
         (-test.log_upper, -test.log_lower)
@@ -545,17 +635,38 @@ pub fn decide(test: &LogRatioTest, alpha: f64, threshold: f64, higher_is_better:
         (test.log_lower, test.log_upper)
     };
     let pct = threshold * 100.0;
-    if !(test.p_value < alpha) {
-        return (Verdict::Unchanged, format!("no significant change (adjusted p {:.3} ≥ {alpha})", test.p_value));
+    let significant = test.p_value < alpha;
+    if !significant {
+        return (
+            Verdict::Unchanged,
+            format!(
+                "no significant change (adjusted p {:.3} ≥ {alpha})",
+                test.p_value
+            ),
+        );
     }
     if lo > band {
-        (Verdict::Regressed, format!("significant and the whole interval is worse than the {pct:.1}% noise band"))
+        (
+            Verdict::Regressed,
+            format!("significant and the whole interval is worse than the {pct:.1}% noise band"),
+        )
     } else if hi < -band {
-        (Verdict::Improved, format!("significant and the whole interval is better than the {pct:.1}% noise band"))
+        (
+            Verdict::Improved,
+            format!("significant and the whole interval is better than the {pct:.1}% noise band"),
+        )
     } else if lo >= -band && hi <= band {
-        (Verdict::Unchanged, format!("significant but within the {pct:.1}% noise band"))
+        (
+            Verdict::Unchanged,
+            format!("significant but within the {pct:.1}% noise band"),
+        )
     } else {
-        (Verdict::Inconclusive, format!("significant, but the interval reaches into the {pct:.1}% noise band: repeat with more --repetitions"))
+        (
+            Verdict::Inconclusive,
+            format!(
+                "significant, but the interval reaches into the {pct:.1}% noise band: repeat with more --repetitions"
+            ),
+        )
     }
 }
 
@@ -585,36 +696,76 @@ mod tests {
     #[test]
     fn decide_follows_the_table() {
         let band = 0.03f64.ln_1p();
-        assert_eq!(decide(&t(band + 0.01, band + 0.05, 0.001), 0.01, 0.03, false).0, Verdict::Regressed);
-        assert_eq!(decide(&t(-band - 0.05, -band - 0.01, 0.001), 0.01, 0.03, false).0, Verdict::Improved);
-        assert_eq!(decide(&t(0.005, 0.01, 0.001), 0.01, 0.03, false).0, Verdict::Unchanged);
-        assert_eq!(decide(&t(0.01, 0.2, 0.001), 0.01, 0.03, false).0, Verdict::Inconclusive);
-        assert_eq!(decide(&t(band + 0.01, band + 0.05, 0.02), 0.01, 0.03, false).0, Verdict::Unchanged);
+        assert_eq!(
+            decide(&t(band + 0.01, band + 0.05, 0.001), 0.01, 0.03, false).0,
+            Verdict::Regressed
+        );
+        assert_eq!(
+            decide(&t(-band - 0.05, -band - 0.01, 0.001), 0.01, 0.03, false).0,
+            Verdict::Improved
+        );
+        assert_eq!(
+            decide(&t(0.005, 0.01, 0.001), 0.01, 0.03, false).0,
+            Verdict::Unchanged
+        );
+        assert_eq!(
+            decide(&t(0.01, 0.2, 0.001), 0.01, 0.03, false).0,
+            Verdict::Inconclusive
+        );
+        assert_eq!(
+            decide(&t(band + 0.01, band + 0.05, 0.02), 0.01, 0.03, false).0,
+            Verdict::Unchanged
+        );
     }
 
     #[test]
     fn throughput_going_down_is_a_regression() {
         let band = 0.03f64.ln_1p();
-        assert_eq!(decide(&t(-band - 0.05, -band - 0.01, 0.001), 0.01, 0.03, true).0, Verdict::Regressed);
-        assert_eq!(decide(&t(band + 0.01, band + 0.05, 0.001), 0.01, 0.03, true).0, Verdict::Improved);
+        assert_eq!(
+            decide(&t(-band - 0.05, -band - 0.01, 0.001), 0.01, 0.03, true).0,
+            Verdict::Regressed
+        );
+        assert_eq!(
+            decide(&t(band + 0.01, band + 0.05, 0.001), 0.01, 0.03, true).0,
+            Verdict::Improved
+        );
     }
 
     #[test]
     fn thresholds_parse_per_group_and_uniformly() {
         let t: Thresholds = "energy=2%,latency=5%".parse().expect("parses");
-        assert_eq!((t.energy, t.latency, t.emissions, t.throughput), (0.02, 0.05, 0.03, 0.03));
+        assert_eq!(
+            (t.energy, t.latency, t.emissions, t.throughput),
+            (0.02, 0.05, 0.03, 0.03)
+        );
         let u: Thresholds = "10%".parse().expect("parses");
         assert_eq!(u, Thresholds::uniform(0.1));
-        assert!("energy=3".parse::<Thresholds>().expect_err("no %").contains("percent"));
-        assert!("power=3%".parse::<Thresholds>().expect_err("bad key").contains("unknown metric `power`"));
+        assert!(
+            "energy=3"
+                .parse::<Thresholds>()
+                .expect_err("no %")
+                .contains("percent")
+        );
+        assert!(
+            "power=3%"
+                .parse::<Thresholds>()
+                .expect_err("bad key")
+                .contains("unknown metric `power`")
+        );
         assert!("energy=-1%".parse::<Thresholds>().is_err());
     }
 
     #[test]
     fn overall_prefers_regressed_then_improved_then_inconclusive() {
         use Verdict::*;
-        assert_eq!(overall([Unchanged, Improved, Regressed].into_iter()), Regressed);
-        assert_eq!(overall([Unchanged, Inconclusive, Improved].into_iter()), Improved);
+        assert_eq!(
+            overall([Unchanged, Improved, Regressed].into_iter()),
+            Regressed
+        );
+        assert_eq!(
+            overall([Unchanged, Inconclusive, Improved].into_iter()),
+            Improved
+        );
         assert_eq!(overall([Unchanged, Inconclusive].into_iter()), Inconclusive);
         assert_eq!(overall([Unchanged].into_iter()), Unchanged);
         assert_eq!(overall(std::iter::empty()), Unchanged);

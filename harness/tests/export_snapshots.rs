@@ -6,7 +6,11 @@ use harness::export;
 use std::path::PathBuf;
 
 fn fixture(name: &str) -> PathBuf {
-    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/results")).join(name)
+    PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/results"
+    ))
+    .join(name)
 }
 
 fn comparison(base: &str, cand: &str) -> Comparison {
@@ -21,13 +25,22 @@ fn text(bytes: Vec<u8>) -> String {
 
 #[test]
 fn markdown_energy_regression() {
-    insta::assert_snapshot!(text(export::markdown::render(&comparison("base.json", "energy-plus-10.json"))));
+    insta::assert_snapshot!(text(export::markdown::render(&comparison(
+        "base.json",
+        "energy-plus-10.json"
+    ))));
 }
 
 #[test]
 fn markdown_cross_machine_and_one_sided() {
-    insta::assert_snapshot!(text(export::markdown::render(&comparison("base.json", "cross-machine.json"))));
-    insta::assert_snapshot!(text(export::markdown::render(&comparison("base.json", "one-sided.json"))));
+    insta::assert_snapshot!(text(export::markdown::render(&comparison(
+        "base.json",
+        "cross-machine.json"
+    ))));
+    insta::assert_snapshot!(text(export::markdown::render(&comparison(
+        "base.json",
+        "one-sided.json"
+    ))));
 }
 
 #[test]
@@ -46,7 +59,18 @@ fn json_has_every_number() {
     let bytes = export::json::render(&c).expect("serialises");
     let value: serde_json::Value = serde_json::from_slice(&bytes).expect("valid json");
     let m = &value["workloads"][0]["metrics"][0];
-    for key in ["metric", "base_mean", "candidate_mean", "base_n", "change", "p_value", "p_adjusted", "threshold", "verdict", "reason"] {
+    for key in [
+        "metric",
+        "base_mean",
+        "candidate_mean",
+        "base_n",
+        "change",
+        "p_value",
+        "p_adjusted",
+        "threshold",
+        "verdict",
+        "reason",
+    ] {
         assert!(m.get(key).is_some(), "missing {key} in {m}");
     }
     assert_eq!(m["metric"], "energy_j_per_op");
@@ -60,7 +84,11 @@ fn bmf_of_the_candidate() {
     let bytes = export::bmf::render(&run).expect("serialises");
     let value: serde_json::Value = serde_json::from_slice(&bytes).expect("valid json");
     let e = &value["spin:1000000"]["energy_j_per_op"];
-    let (lo, v, hi) = (e["lower_value"].as_f64(), e["value"].as_f64(), e["upper_value"].as_f64());
+    let (lo, v, hi) = (
+        e["lower_value"].as_f64(),
+        e["value"].as_f64(),
+        e["upper_value"].as_f64(),
+    );
     assert!(lo <= v && v <= hi, "{e}");
     insta::assert_snapshot!(text(bytes));
 }

@@ -17,7 +17,10 @@ fn verdict(base: &[f64], cand: &[f64], higher_is_better: bool) -> (Verdict, f64)
     let b = Sample::new(base.to_vec()).expect("valid");
     let c = Sample::new(cand.to_vec()).expect("valid");
     let t = log_ratio_test(&b, &c, ALPHA).expect("test runs");
-    (decide(&t, ALPHA, THRESHOLD, higher_is_better).0, t.log_change)
+    (
+        decide(&t, ALPHA, THRESHOLD, higher_is_better).0,
+        t.log_change,
+    )
 }
 
 fn mirrored(v: Verdict) -> Verdict {

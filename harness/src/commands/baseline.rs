@@ -10,24 +10,44 @@ use tabled::{Table, Tabled};
 
 pub fn run(cmd: BaselineCommand) -> anyhow::Result<ExitCode> {
     match cmd {
-        BaselineCommand::Save { run, name, baselines_dir } => {
+        BaselineCommand::Save {
+            run,
+            name,
+            baselines_dir,
+        } => {
             let (path, saved) = baseline::save(&run, &baselines_dir, &name)?;
-            println!("saved baseline `{name}` ({}, run {}) to {}", workload_names(&saved), saved.run_id, path.display());
+            println!(
+                "saved baseline `{name}` ({}, run {}) to {}",
+                workload_names(&saved),
+                saved.run_id,
+                path.display()
+            );
         }
         BaselineCommand::List { baselines_dir } => {
             let names = baseline::list(&baselines_dir)?;
             if names.is_empty() {
-                println!("no baselines in {} (save one with `harness baseline save RUN.json --name main`)", baselines_dir.display());
+                println!(
+                    "no baselines in {} (save one with `harness baseline save RUN.json --name main`)",
+                    baselines_dir.display()
+                );
             }
             for name in names {
                 let path = baseline::path_of(&baselines_dir, &name)?;
                 match baseline::load_run(&path) {
-                    Ok(r) => println!("{name}\t{}\t{}\t{}", r.run_id, r.started_at, workload_names(&r)),
+                    Ok(r) => println!(
+                        "{name}\t{}\t{}\t{}",
+                        r.run_id,
+                        r.started_at,
+                        workload_names(&r)
+                    ),
                     Err(e) => println!("{name}\tunreadable: {e}"),
                 }
             }
         }
-        BaselineCommand::Show { name, baselines_dir } => {
+        BaselineCommand::Show {
+            name,
+            baselines_dir,
+        } => {
             let path = baseline::resolve(&name, &baselines_dir)?;
             let run = baseline::load_run(&path)?;
             print!("{}", show(&run, &path.display().to_string()));
@@ -37,7 +57,11 @@ pub fn run(cmd: BaselineCommand) -> anyhow::Result<ExitCode> {
 }
 
 fn workload_names(run: &RunResult) -> String {
-    run.workloads.iter().map(|w| w.name.as_str()).collect::<Vec<_>>().join(", ")
+    run.workloads
+        .iter()
+        .map(|w| w.name.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 #[derive(Tabled)]
@@ -58,7 +82,12 @@ struct Row {
 
 /// A baseline's header lines and per-workload table.
 pub fn show(run: &RunResult, path: &str) -> String {
-    let meters: Vec<&str> = run.meters.iter().filter(|m| m.used).map(|m| m.source.as_str()).collect();
+    let meters: Vec<&str> = run
+        .meters
+        .iter()
+        .filter(|m| m.used)
+        .map(|m| m.source.as_str())
+        .collect();
     let rows: Vec<Row> = run
         .workloads
         .iter()

@@ -28,13 +28,30 @@ impl TryFrom<CompareArgs> for ComparePlan {
         let (base, candidate) = match a.runs.as_slice() {
             [candidate] => (DEFAULT_BASELINE.to_string(), candidate.clone()),
             [base, candidate] => (base.clone(), candidate.clone()),
-            _ => anyhow::bail!("give CANDIDATE or BASE CANDIDATE (got {} arguments)", a.runs.len()),
+            _ => anyhow::bail!(
+                "give CANDIDATE or BASE CANDIDATE (got {} arguments)",
+                a.runs.len()
+            ),
         };
         if !(a.alpha > 0.0 && a.alpha < 1.0) {
-            anyhow::bail!("--alpha {} must lie strictly between 0 and 1 (e.g. --alpha 0.01)", a.alpha);
+            anyhow::bail!(
+                "--alpha {} must lie strictly between 0 and 1 (e.g. --alpha 0.01)",
+                a.alpha
+            );
         }
-        let settings = CompareSettings { alpha: a.alpha, thresholds: a.threshold, allow_cross_machine: a.allow_cross_machine };
-        Ok(Self { base, candidate, format: a.format, out: a.out, settings, baselines_dir: a.baselines_dir })
+        let settings = CompareSettings {
+            alpha: a.alpha,
+            thresholds: a.threshold,
+            allow_cross_machine: a.allow_cross_machine,
+        };
+        Ok(Self {
+            base,
+            candidate,
+            format: a.format,
+            out: a.out,
+            settings,
+            baselines_dir: a.baselines_dir,
+        })
     }
 }
 
@@ -50,7 +67,12 @@ pub fn use_colour() -> bool {
 }
 
 /// Render in the chosen format.
-pub fn render(c: &Comparison, candidate: &RunResult, format: CompareFormat, colour: bool) -> anyhow::Result<Vec<u8>> {
+pub fn render(
+    c: &Comparison,
+    candidate: &RunResult,
+    format: CompareFormat,
+    colour: bool,
+) -> anyhow::Result<Vec<u8>> {
     Ok(match format {
         CompareFormat::Table => export::diff_table::render(c, colour),
         CompareFormat::Markdown => export::markdown::render(c),
@@ -63,7 +85,13 @@ pub fn run(args: CompareArgs) -> anyhow::Result<ExitCode> {
     let plan = ComparePlan::try_from(args)?;
     let base = load(&plan.base, &plan.baselines_dir)?;
     let candidate = load(&plan.candidate, &plan.baselines_dir)?;
-    let comparison = compare::compare(&base, &plan.base, &candidate, &plan.candidate, plan.settings)?;
+    let comparison = compare::compare(
+        &base,
+        &plan.base,
+        &candidate,
+        &plan.candidate,
+        plan.settings,
+    )?;
     let colour = plan.out.is_none() && plan.format == CompareFormat::Table && use_colour();
     let bytes = render(&comparison, &candidate, plan.format, colour)?;
     match &plan.out {
@@ -74,8 +102,14 @@ pub fn run(args: CompareArgs) -> anyhow::Result<ExitCode> {
             }
             eprintln!("{}: overall {}", path.display(), comparison.verdict);
         }
-        None => std::io::stdout().write_all(&bytes).context("cannot write to stdout")?,
+        None => std::io::stdout()
+            .write_all(&bytes)
+            .context("cannot write to stdout")?,
     }
-    let code = if comparison.has_regression() { crate::EXIT_REGRESSION } else { crate::EXIT_OK };
+    let code = if comparison.has_regression() {
+        crate::EXIT_REGRESSION
+    } else {
+        crate::EXIT_OK
+    };
     Ok(ExitCode::from(code))
 }

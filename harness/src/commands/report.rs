@@ -9,11 +9,22 @@ use std::process::ExitCode;
 
 pub fn run(a: ReportArgs) -> anyhow::Result<ExitCode> {
     if !(a.alpha > 0.0 && a.alpha < 1.0) {
-        anyhow::bail!("--alpha {} must lie strictly between 0 and 1 (e.g. --alpha 0.01)", a.alpha);
+        anyhow::bail!(
+            "--alpha {} must lie strictly between 0 and 1 (e.g. --alpha 0.01)",
+            a.alpha
+        );
     }
-    let settings = CompareSettings { alpha: a.alpha, thresholds: a.threshold, allow_cross_machine: a.allow_cross_machine };
+    let settings = CompareSettings {
+        alpha: a.alpha,
+        thresholds: a.threshold,
+        allow_cross_machine: a.allow_cross_machine,
+    };
     let run = load(&a.run, &a.baselines_dir)?;
-    let base = a.baseline.as_deref().map(|b| load(b, &a.baselines_dir)).transpose()?;
+    let base = a
+        .baseline
+        .as_deref()
+        .map(|b| load(b, &a.baselines_dir))
+        .transpose()?;
     let comparison = match (&base, a.baseline.as_deref()) {
         (Some(b), Some(label)) => Some(compare::compare(b, label, &run, &a.run, settings)?),
         _ => None,
@@ -26,8 +37,14 @@ pub fn run(a: ReportArgs) -> anyhow::Result<ExitCode> {
     };
     let bytes = render(&input)?;
     baseline::write_atomic(&a.out, &bytes)?;
-    let verdict = comparison.as_ref().map_or("no baseline".to_string(), |c| format!("overall {}", c.verdict));
+    let verdict = comparison.as_ref().map_or("no baseline".to_string(), |c| {
+        format!("overall {}", c.verdict)
+    });
     eprintln!("wrote {} ({verdict})", a.out.display());
     let regressed = comparison.is_some_and(|c| c.has_regression());
-    Ok(ExitCode::from(if regressed { crate::EXIT_REGRESSION } else { crate::EXIT_OK }))
+    Ok(ExitCode::from(if regressed {
+        crate::EXIT_REGRESSION
+    } else {
+        crate::EXIT_OK
+    }))
 }

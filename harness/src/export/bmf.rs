@@ -14,14 +14,22 @@ pub fn render(run: &RunResult) -> serde_json::Result<Vec<u8>> {
     for w in &run.workloads {
         let mut measures = Map::new();
         for metric in Metric::ALL {
-            let values: Vec<f64> = w.repetitions.iter().map(|r| metric.of(r)).filter(|v| v.is_finite()).collect();
+            let values: Vec<f64> = w
+                .repetitions
+                .iter()
+                .map(|r| metric.of(r))
+                .filter(|v| v.is_finite())
+                .collect();
             if values.is_empty() {
                 continue;
             }
             let mean = values.iter().sum::<f64>() / values.len() as f64;
             let lower = values.iter().copied().fold(f64::INFINITY, f64::min);
             let upper = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-            measures.insert(metric.key().to_string(), json!({ "value": mean, "lower_value": lower, "upper_value": upper }));
+            measures.insert(
+                metric.key().to_string(),
+                json!({ "value": mean, "lower_value": lower, "upper_value": upper }),
+            );
         }
         benchmarks.insert(w.name.clone(), Value::Object(measures));
     }

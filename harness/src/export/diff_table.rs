@@ -45,7 +45,11 @@ fn arrow(relative: f64, colour: bool) -> &'static str {
 pub fn render(c: &Comparison, colour: bool) -> Vec<u8> {
     let mut out = String::new();
     for w in &c.warnings {
-        let _ = writeln!(out, "{}", paint(&format!("WARNING: {w}"), Verdict::Inconclusive, colour));
+        let _ = writeln!(
+            out,
+            "{}",
+            paint(&format!("WARNING: {w}"), Verdict::Inconclusive, colour)
+        );
     }
     let rows: Vec<Row> = c
         .workloads
@@ -53,9 +57,12 @@ pub fn render(c: &Comparison, colour: bool) -> Vec<u8> {
         .flat_map(|w| w.metrics.iter().map(move |m| (w, m)))
         .map(|(w, m)| {
             let fmt = |v: Option<f64>| v.map_or_else(|| "-".to_string(), |x| si(x, m.unit));
-            let (change, ci) = m
-                .change
-                .map_or(("-".into(), "-".into()), |ch| (format!("{}{}", arrow(ch.relative, colour), percent(ch.relative)), interval(ch.lower, ch.upper)));
+            let (change, ci) = m.change.map_or(("-".into(), "-".into()), |ch| {
+                (
+                    format!("{}{}", arrow(ch.relative, colour), percent(ch.relative)),
+                    interval(ch.lower, ch.upper),
+                )
+            });
             Row {
                 workload: w.name.clone(),
                 metric: m.metric.label().to_string(),
@@ -68,9 +75,16 @@ pub fn render(c: &Comparison, colour: bool) -> Vec<u8> {
         })
         .collect();
     let _ = writeln!(out, "{}", Table::new(&rows).with(Style::modern()));
-    for (which, names) in [("base", &c.only_in_base), ("candidate", &c.only_in_candidate)] {
+    for (which, names) in [
+        ("base", &c.only_in_base),
+        ("candidate", &c.only_in_candidate),
+    ] {
         if !names.is_empty() {
-            let _ = writeln!(out, "only in the {which} (not compared): {}", names.join(", "));
+            let _ = writeln!(
+                out,
+                "only in the {which} (not compared): {}",
+                names.join(", ")
+            );
         }
     }
     let [reg, imp, unch, inc] = c.counts();

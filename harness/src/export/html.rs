@@ -14,7 +14,9 @@ use std::fmt::Write as _;
 
 /// Drawing a chart failed (plotters needs a system font for labels).
 #[derive(Debug, thiserror::Error)]
-#[error("cannot draw the {chart} chart: {message} (labels need a system font: install fonts-dejavu-core or any TrueType font)")]
+#[error(
+    "cannot draw the {chart} chart: {message} (labels need a system font: install fonts-dejavu-core or any TrueType font)"
+)]
 pub struct ChartError {
     chart: String,
     message: String,
@@ -39,7 +41,11 @@ td:first-child,th:first-child,td.l{text-align:left}.regressed{color:#b00;font-we
 .charts{display:flex;flex-wrap:wrap;gap:1em}.legend span{display:inline-block;width:1em;height:1em;margin:0 .3em 0 1em;vertical-align:middle}";
 
 fn esc(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&#39;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
 }
 
 /// The whole page, UTF-8.
@@ -47,7 +53,11 @@ pub fn render(input: &ReportInput<'_>) -> Result<Vec<u8>, ChartError> {
     let run = input.run;
     let mut h = String::new();
     let title = format!("carbon-harness report: {}", run.run_id);
-    let _ = write!(h, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{}</title><style>{STYLE}</style></head><body>\n", esc(&title));
+    let _ = write!(
+        h,
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{}</title><style>{STYLE}</style></head><body>\n",
+        esc(&title)
+    );
     let _ = writeln!(h, "<h1>{}</h1>", esc(&title));
     header(&mut h, input);
     if let Some((_, comparison)) = input.baseline {
@@ -56,13 +66,22 @@ pub fn render(input: &ReportInput<'_>) -> Result<Vec<u8>, ChartError> {
     let _ = writeln!(
         h,
         "<h2>Charts</h2><p class=\"legend\">{}<span style=\"background:#d97b29\"></span>candidate <code>{}</code>. Whiskers: {:.0}% interval of the mean.</p>",
-        input.baseline.map_or(String::new(), |(b, _)| format!("<span style=\"background:#557a95\"></span>base <code>{}</code>", esc(&b.run_id))),
+        input.baseline.map_or(String::new(), |(b, _)| format!(
+            "<span style=\"background:#557a95\"></span>base <code>{}</code>",
+            esc(&b.run_id)
+        )),
         esc(&run.run_id),
         (1.0 - input.alpha) * 100.0
     );
     for w in &run.workloads {
-        let base = input.baseline.and_then(|(b, _)| b.workloads.iter().find(|bw| bw.name == w.name));
-        let _ = writeln!(h, "<h3><code>{}</code></h3><div class=\"charts\">", esc(&w.name));
+        let base = input
+            .baseline
+            .and_then(|(b, _)| b.workloads.iter().find(|bw| bw.name == w.name));
+        let _ = writeln!(
+            h,
+            "<h3><code>{}</code></h3><div class=\"charts\">",
+            esc(&w.name)
+        );
         h.push_str(&latency_chart(w, base)?);
         for metric in [Metric::EnergyPerOp, Metric::EmissionsPerOp] {
             h.push_str(&whisker_chart(w, base, metric, input.alpha)?);
@@ -75,7 +94,12 @@ pub fn render(input: &ReportInput<'_>) -> Result<Vec<u8>, ChartError> {
 
 fn header(h: &mut String, input: &ReportInput<'_>) {
     let run = input.run;
-    let meters: Vec<&str> = run.meters.iter().filter(|m| m.used).map(|m| m.source.as_str()).collect();
+    let meters: Vec<&str> = run
+        .meters
+        .iter()
+        .filter(|m| m.used)
+        .map(|m| m.source.as_str())
+        .collect();
     let _ = writeln!(
         h,
         "<p>Run <code>{}</code> ({}), commit <code>{}</code>, started {}, machine {} ({}), meters [{}], intensity {} {} gCO2e/kWh.</p>",
@@ -89,7 +113,10 @@ fn header(h: &mut String, input: &ReportInput<'_>) {
         esc(&run.intensity.source),
         run.intensity.intensity_g_per_kwh
     );
-    let comparison_warnings = input.baseline.map(|(_, c)| c.warnings.as_slice()).unwrap_or_default();
+    let comparison_warnings = input
+        .baseline
+        .map(|(_, c)| c.warnings.as_slice())
+        .unwrap_or_default();
     for w in run.warnings.iter().chain(comparison_warnings) {
         let _ = writeln!(h, "<div class=\"warn\">⚠️ {}</div>", esc(w));
     }
@@ -109,7 +136,9 @@ fn verdicts(h: &mut String, c: &Comparison) {
     for w in &c.workloads {
         for m in &w.metrics {
             let fmt = |v: Option<f64>| v.map_or_else(|| "—".to_string(), |x| si(x, m.unit));
-            let (change, ci) = m.change.map_or(("—".into(), "—".into()), |ch| (percent(ch.relative), interval(ch.lower, ch.upper)));
+            let (change, ci) = m.change.map_or(("—".into(), "—".into()), |ch| {
+                (percent(ch.relative), interval(ch.lower, ch.upper))
+            });
             let _ = writeln!(
                 h,
                 "<tr><td><code>{}</code></td><td class=\"l\">{}</td><td>{}</td><td>{}</td><td>{change}</td><td>{ci}</td><td>{}</td><td class=\"{v} l\">{v}</td><td class=\"l\">{}</td></tr>",
@@ -124,26 +153,45 @@ fn verdicts(h: &mut String, c: &Comparison) {
         }
     }
     h.push_str("</table>\n");
-    for (which, names) in [("base", &c.only_in_base), ("candidate", &c.only_in_candidate)] {
+    for (which, names) in [
+        ("base", &c.only_in_base),
+        ("candidate", &c.only_in_candidate),
+    ] {
         if !names.is_empty() {
-            let _ = writeln!(h, "<p>Only in the {which} (not compared): {}</p>", esc(&names.join(", ")));
+            let _ = writeln!(
+                h,
+                "<p>Only in the {which} (not compared): {}</p>",
+                esc(&names.join(", "))
+            );
         }
     }
 }
 
 fn chart_err(chart: &str) -> impl Fn(String) -> ChartError + '_ {
-    move |message| ChartError { chart: chart.to_string(), message }
+    move |message| ChartError {
+        chart: chart.to_string(),
+        message,
+    }
 }
 
 /// Per-repetition p50/p95/p99, base (left) and candidate (right) of each quantile.
-fn latency_chart(cand: &WorkloadResult, base: Option<&WorkloadResult>) -> Result<String, ChartError> {
-    let quantiles: [(&str, fn(&RepetitionSample) -> f64); 3] =
-        [("p50", |r| r.latency_s.p50), ("p95", |r| r.latency_s.p95), ("p99", |r| r.latency_s.p99)];
+fn latency_chart(
+    cand: &WorkloadResult,
+    base: Option<&WorkloadResult>,
+) -> Result<String, ChartError> {
+    let quantiles = [
+        ("p50", Metric::LatencyP50),
+        ("p95", Metric::LatencyP95),
+        ("p99", Metric::LatencyP99),
+    ];
     let mut points: Vec<(f64, f64, RGBColor)> = Vec::new();
     for (i, (_, q)) in quantiles.iter().enumerate() {
-        for (side, reps, colour) in [(-0.15, base.map(|b| b.repetitions.as_slice()), BASE_COLOUR), (0.15, Some(cand.repetitions.as_slice()), CAND_COLOUR)] {
+        for (side, reps, colour) in [
+            (-0.15, base.map(|b| b.repetitions.as_slice()), BASE_COLOUR),
+            (0.15, Some(cand.repetitions.as_slice()), CAND_COLOUR),
+        ] {
             for r in reps.unwrap_or_default() {
-                let v = q(r);
+                let v = q.of(r);
                 if v.is_finite() {
                     points.push((i as f64 + side, v, colour));
                 }
@@ -168,12 +216,20 @@ fn latency_chart(cand: &WorkloadResult, base: Option<&WorkloadResult>) -> Result
             .configure_mesh()
             .disable_x_mesh()
             .x_labels(3)
-            .x_label_formatter(&|x| quantiles.get(x.round() as usize).map_or(String::new(), |q| q.0.to_string()))
+            .x_label_formatter(&|x| {
+                quantiles
+                    .get(x.round() as usize)
+                    .map_or(String::new(), |q| q.0.to_string())
+            })
             .y_desc(format!("{prefix}s"))
             .draw()
             .map_err(|e| err(e.to_string()))?;
         chart
-            .draw_series(points.iter().map(|&(x, y, c)| Circle::new((x, y / factor), 3, c.filled())))
+            .draw_series(
+                points
+                    .iter()
+                    .map(|&(x, y, c)| Circle::new((x, y / factor), 3, c.filled())),
+            )
             .map_err(|e| err(e.to_string()))?;
         root.present().map_err(|e| err(e.to_string()))?;
     }
@@ -182,18 +238,31 @@ fn latency_chart(cand: &WorkloadResult, base: Option<&WorkloadResult>) -> Result
 
 /// Mean and interval of `metric` over repetitions, when at least two are finite.
 fn mean_interval(reps: &[RepetitionSample], metric: Metric, alpha: f64) -> Option<(f64, f64, f64)> {
-    let values: Vec<f64> = reps.iter().map(|r| metric.of(r)).filter(|v| v.is_finite()).collect();
+    let values: Vec<f64> = reps
+        .iter()
+        .map(|r| metric.of(r))
+        .filter(|v| v.is_finite())
+        .collect();
     let s = Sample::new(values).ok()?;
     let (lo, hi) = s.mean_interval(alpha).ok()?;
     Some((lo, s.mean(), hi))
 }
 
 /// Base and candidate mean of `metric` with interval whiskers.
-fn whisker_chart(cand: &WorkloadResult, base: Option<&WorkloadResult>, metric: Metric, alpha: f64) -> Result<String, ChartError> {
-    let bars: Vec<(f64, (f64, f64, f64), RGBColor)> = [(0.0, base, BASE_COLOUR), (1.0, Some(cand), CAND_COLOUR)]
-        .into_iter()
-        .filter_map(|(x, w, c)| w.and_then(|w| mean_interval(&w.repetitions, metric, alpha)).map(|m| (x, m, c)))
-        .collect();
+fn whisker_chart(
+    cand: &WorkloadResult,
+    base: Option<&WorkloadResult>,
+    metric: Metric,
+    alpha: f64,
+) -> Result<String, ChartError> {
+    let bars: Vec<(f64, (f64, f64, f64), RGBColor)> =
+        [(0.0, base, BASE_COLOUR), (1.0, Some(cand), CAND_COLOUR)]
+            .into_iter()
+            .filter_map(|(x, w, c)| {
+                w.and_then(|w| mean_interval(&w.repetitions, metric, alpha))
+                    .map(|m| (x, m, c))
+            })
+            .collect();
     let max = bars.iter().map(|b| b.1.2).fold(0.0, f64::max);
     let (factor, prefix) = si_scale(max);
     let mut svg = String::new();
@@ -212,13 +281,26 @@ fn whisker_chart(cand: &WorkloadResult, base: Option<&WorkloadResult>, metric: M
             .configure_mesh()
             .disable_x_mesh()
             .x_labels(2)
-            .x_label_formatter(&|x| if x.round() == 0.0 { "base".into() } else { "candidate".into() })
+            .x_label_formatter(&|x| {
+                if x.round() == 0.0 {
+                    "base".into()
+                } else {
+                    "candidate".into()
+                }
+            })
             .y_desc(format!("{prefix}{} / op", metric.unit()))
             .draw()
             .map_err(|e| err(e.to_string()))?;
         chart
             .draw_series(bars.iter().map(|&(x, (lo, mean, hi), c)| {
-                ErrorBar::new_vertical(x, (lo / factor).max(0.0), mean / factor, hi / factor, c.filled().stroke_width(2), 14)
+                ErrorBar::new_vertical(
+                    x,
+                    (lo / factor).max(0.0),
+                    mean / factor,
+                    hi / factor,
+                    c.filled().stroke_width(2),
+                    14,
+                )
             }))
             .map_err(|e| err(e.to_string()))?;
         root.present().map_err(|e| err(e.to_string()))?;

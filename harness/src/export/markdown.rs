@@ -15,8 +15,15 @@ fn badge(v: Verdict) -> &'static str {
 }
 
 fn side_line(label: &str, s: &crate::compare::Side) -> String {
-    let commit = s.git_commit.as_deref().map(|c| c.chars().take(12).collect::<String>()).unwrap_or_else(|| "no git".into());
-    format!("**{label}** `{}` (run `{}`, commit `{commit}`, {})", s.label, s.run_id, s.hostname)
+    let commit = s
+        .git_commit
+        .as_deref()
+        .map(|c| c.chars().take(12).collect::<String>())
+        .unwrap_or_else(|| "no git".into());
+    format!(
+        "**{label}** `{}` (run `{}`, commit `{commit}`, {})",
+        s.label, s.run_id, s.hostname
+    )
 }
 
 fn value(m: &MetricComparison, v: Option<f64>) -> String {
@@ -29,7 +36,11 @@ pub fn render(c: &Comparison) -> Vec<u8> {
     let mut out = String::new();
     let _ = writeln!(out, "### carbon-harness: {}", badge(c.verdict));
     let _ = writeln!(out);
-    let _ = writeln!(out, "{reg} regressed · {imp} improved · {unch} unchanged · {inc} inconclusive across {} workload(s)", c.workloads.len());
+    let _ = writeln!(
+        out,
+        "{reg} regressed · {imp} improved · {unch} unchanged · {inc} inconclusive across {} workload(s)",
+        c.workloads.len()
+    );
     let _ = writeln!(out);
     for w in &c.warnings {
         let _ = writeln!(out, "> ⚠️ {w}");
@@ -37,16 +48,26 @@ pub fn render(c: &Comparison) -> Vec<u8> {
     if !c.warnings.is_empty() {
         let _ = writeln!(out);
     }
-    let _ = writeln!(out, "{}  \n{}", side_line("base", &c.base), side_line("candidate", &c.candidate));
+    let _ = writeln!(
+        out,
+        "{}  \n{}",
+        side_line("base", &c.base),
+        side_line("candidate", &c.candidate)
+    );
     let _ = writeln!(out);
     let conf = (1.0 - c.settings.alpha) * 100.0;
     for w in &c.workloads {
         let _ = writeln!(out, "#### `{}`: {}", w.name, badge(w.verdict));
         let _ = writeln!(out);
-        let _ = writeln!(out, "| metric | base | candidate | change | {conf:.0}% interval | verdict |");
+        let _ = writeln!(
+            out,
+            "| metric | base | candidate | change | {conf:.0}% interval | verdict |"
+        );
         let _ = writeln!(out, "|---|--:|--:|--:|--:|---|");
         for m in &w.metrics {
-            let (change, ci) = m.change.map_or(("—".into(), "—".into()), |ch| (percent(ch.relative), interval(ch.lower, ch.upper)));
+            let (change, ci) = m.change.map_or(("—".into(), "—".into()), |ch| {
+                (percent(ch.relative), interval(ch.lower, ch.upper))
+            });
             let _ = writeln!(
                 out,
                 "| {} | {} | {} | {change} | {ci} | {} |",
@@ -58,10 +79,17 @@ pub fn render(c: &Comparison) -> Vec<u8> {
         }
         let _ = writeln!(out);
     }
-    for (which, names) in [("base", &c.only_in_base), ("candidate", &c.only_in_candidate)] {
+    for (which, names) in [
+        ("base", &c.only_in_base),
+        ("candidate", &c.only_in_candidate),
+    ] {
         if !names.is_empty() {
             let list: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
-            let _ = writeln!(out, "Only in the {which} (not compared): {}", list.join(", "));
+            let _ = writeln!(
+                out,
+                "Only in the {which} (not compared): {}",
+                list.join(", ")
+            );
             let _ = writeln!(out);
         }
     }
@@ -83,7 +111,10 @@ fn details(out: &mut String, c: &Comparison) {
         percent(t.throughput).trim_start_matches('+'),
     );
     let _ = writeln!(out);
-    let _ = writeln!(out, "| workload | metric | n base | n candidate | p | p adjusted | reason |");
+    let _ = writeln!(
+        out,
+        "| workload | metric | n base | n candidate | p | p adjusted | reason |"
+    );
     let _ = writeln!(out, "|---|---|--:|--:|--:|--:|---|");
     for w in &c.workloads {
         for m in &w.metrics {

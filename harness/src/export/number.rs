@@ -5,20 +5,42 @@ pub fn si(value: f64, unit: &str) -> String {
     if !value.is_finite() {
         return format!("{value} {unit}");
     }
-    let (scale, prefix) = if unit == "ops/s" { (1.0, "") } else { si_scale(value) };
+    let (scale, prefix) = if unit == "ops/s" {
+        (1.0, "")
+    } else {
+        si_scale(value)
+    };
     let scaled = value / scale;
-    let decimals = if scaled.abs() >= 100.0 { 0 } else if scaled.abs() >= 10.0 { 1 } else { 2 };
+    let decimals = if scaled.abs() >= 100.0 {
+        0
+    } else if scaled.abs() >= 10.0 {
+        1
+    } else {
+        2
+    };
     format!("{scaled:.decimals$} {prefix}{unit}")
 }
 
 /// The SI prefix to show `typical` with: `(factor, prefix)` so that `typical / factor` lies in `[1, 1000)`.
 pub fn si_scale(typical: f64) -> (f64, &'static str) {
-    let prefixes: &[(f64, &str)] = &[(1e9, "G"), (1e6, "M"), (1e3, "k"), (1.0, ""), (1e-3, "m"), (1e-6, "µ"), (1e-9, "n")];
+    let prefixes: &[(f64, &str)] = &[
+        (1e9, "G"),
+        (1e6, "M"),
+        (1e3, "k"),
+        (1.0, ""),
+        (1e-3, "m"),
+        (1e-6, "µ"),
+        (1e-9, "n"),
+    ];
     let m = typical.abs();
     if m == 0.0 || !m.is_finite() {
         return (1.0, "");
     }
-    prefixes.iter().copied().find(|(s, _)| m >= *s).unwrap_or((1e-9, "n"))
+    prefixes
+        .iter()
+        .copied()
+        .find(|(s, _)| m >= *s)
+        .unwrap_or((1e-9, "n"))
 }
 
 /// `0.0512` → `+5.1%`.
@@ -33,7 +55,11 @@ pub fn interval(lower: f64, upper: f64) -> String {
 
 /// A p-value: `<0.0001` below that, else four decimals.
 pub fn p_value(p: f64) -> String {
-    if p < 1e-4 { "<0.0001".to_string() } else { format!("{p:.4}") }
+    if p < 1e-4 {
+        "<0.0001".to_string()
+    } else {
+        format!("{p:.4}")
+    }
 }
 
 #[cfg(test)]

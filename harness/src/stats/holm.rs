@@ -10,7 +10,11 @@ pub fn holm_adjust(p_values: &[f64]) -> Vec<f64> {
     let m = p_values.len();
     let clean = |p: f64| if p.is_nan() { 1.0 } else { p.clamp(0.0, 1.0) };
     let mut order: Vec<usize> = (0..m).collect();
-    order.sort_by(|&a, &b| clean(p_values[a]).total_cmp(&clean(p_values[b])).then(a.cmp(&b)));
+    order.sort_by(|&a, &b| {
+        clean(p_values[a])
+            .total_cmp(&clean(p_values[b]))
+            .then(a.cmp(&b))
+    });
     let mut adjusted = vec![1.0; m];
     let mut running_max: f64 = 0.0;
     for (rank, &idx) in order.iter().enumerate() {

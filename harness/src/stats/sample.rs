@@ -16,7 +16,9 @@ impl Sample {
     /// Check the invariant: `points.len() >= 2` and every point finite.
     pub fn new(points: Vec<f64>) -> Result<Self, StatsError> {
         if points.len() < 2 {
-            return Err(StatsError::TooFewPoints { found: points.len() });
+            return Err(StatsError::TooFewPoints {
+                found: points.len(),
+            });
         }
         if let Some((index, &value)) = points.iter().enumerate().find(|(_, v)| !v.is_finite()) {
             return Err(StatsError::NotFinite { index, value });
@@ -56,7 +58,9 @@ impl Sample {
         }
         let n = self.points.len() as f64;
         let se = (self.variance() / n).sqrt();
-        let dist = StudentsT::new(0.0, 1.0, n - 1.0).map_err(|_| StatsError::TooFewPoints { found: self.points.len() })?;
+        let dist = StudentsT::new(0.0, 1.0, n - 1.0).map_err(|_| StatsError::TooFewPoints {
+            found: self.points.len(),
+        })?;
         let half = dist.inverse_cdf(1.0 - alpha / 2.0) * se;
         Ok((self.mean() - half, self.mean() + half))
     }
@@ -77,14 +81,26 @@ mod tests {
 
     #[test]
     fn refuses_fewer_than_two_points() {
-        assert_eq!(Sample::new(vec![1.0]), Err(StatsError::TooFewPoints { found: 1 }));
-        assert_eq!(Sample::new(vec![]), Err(StatsError::TooFewPoints { found: 0 }));
+        assert_eq!(
+            Sample::new(vec![1.0]),
+            Err(StatsError::TooFewPoints { found: 1 })
+        );
+        assert_eq!(
+            Sample::new(vec![]),
+            Err(StatsError::TooFewPoints { found: 0 })
+        );
     }
 
     #[test]
     fn refuses_non_finite_points() {
-        assert!(matches!(Sample::new(vec![1.0, f64::NAN]), Err(StatsError::NotFinite { index: 1, .. })));
-        assert!(matches!(Sample::new(vec![f64::INFINITY, 1.0]), Err(StatsError::NotFinite { index: 0, .. })));
+        assert!(matches!(
+            Sample::new(vec![1.0, f64::NAN]),
+            Err(StatsError::NotFinite { index: 1, .. })
+        ));
+        assert!(matches!(
+            Sample::new(vec![f64::INFINITY, 1.0]),
+            Err(StatsError::NotFinite { index: 0, .. })
+        ));
     }
 
     #[test]
@@ -99,12 +115,18 @@ mod tests {
         // n = 4, mean 2.5, s² = 5/3, se = 0.6455; t(3, 0.975) = 3.1824 → half width 2.0543.
         let s = Sample::new(vec![1.0, 2.0, 3.0, 4.0]).expect("valid");
         let (lo, hi) = s.mean_interval(0.05).expect("ok");
-        assert!((lo - (2.5 - 2.0543)).abs() < 1e-3 && (hi - (2.5 + 2.0543)).abs() < 1e-3, "[{lo}, {hi}]");
+        assert!(
+            (lo - (2.5 - 2.0543)).abs() < 1e-3 && (hi - (2.5 + 2.0543)).abs() < 1e-3,
+            "[{lo}, {hi}]"
+        );
     }
 
     #[test]
     fn ln_refuses_zero_and_negatives() {
         let s = Sample::new(vec![1.0, 0.0]).expect("valid");
-        assert!(matches!(s.ln(), Err(StatsError::NotPositive { index: 1, .. })));
+        assert!(matches!(
+            s.ln(),
+            Err(StatsError::NotPositive { index: 1, .. })
+        ));
     }
 }

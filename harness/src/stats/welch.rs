@@ -41,7 +41,11 @@ impl LogRatioTest {
 
 /// Compare `candidate` against `base` at significance `alpha` (interval confidence `1 − alpha`).
 /// Both samples must be strictly positive.
-pub fn log_ratio_test(base: &Sample, candidate: &Sample, alpha: f64) -> Result<LogRatioTest, StatsError> {
+pub fn log_ratio_test(
+    base: &Sample,
+    candidate: &Sample,
+    alpha: f64,
+) -> Result<LogRatioTest, StatsError> {
     if !(alpha > 0.0 && alpha < 1.0) {
         return Err(StatsError::BadAlpha { alpha });
     }
@@ -51,15 +55,29 @@ pub fn log_ratio_test(base: &Sample, candidate: &Sample, alpha: f64) -> Result<L
     let se2 = vx + vy;
     if se2 <= 0.0 || !se2.is_finite() {
         let p_value = if d == 0.0 { 1.0 } else { 0.0 };
-        return Ok(LogRatioTest { log_change: d, log_lower: d, log_upper: d, p_value, degrees_of_freedom: f64::INFINITY });
+        return Ok(LogRatioTest {
+            log_change: d,
+            log_lower: d,
+            log_upper: d,
+            p_value,
+            degrees_of_freedom: f64::INFINITY,
+        });
     }
     let se = se2.sqrt();
     let df = se2 * se2 / (vx * vx / (x.len() - 1) as f64 + vy * vy / (y.len() - 1) as f64);
-    let t_dist = StudentsT::new(0.0, 1.0, df).map_err(|_| StatsError::TooFewPoints { found: x.len().min(y.len()) })?;
+    let t_dist = StudentsT::new(0.0, 1.0, df).map_err(|_| StatsError::TooFewPoints {
+        found: x.len().min(y.len()),
+    })?;
     let t = d / se;
     let p_value = (2.0 * t_dist.sf(t.abs())).min(1.0);
     let half_width = t_dist.inverse_cdf(1.0 - alpha / 2.0) * se;
-    Ok(LogRatioTest { log_change: d, log_lower: d - half_width, log_upper: d + half_width, p_value, degrees_of_freedom: df })
+    Ok(LogRatioTest {
+        log_change: d,
+        log_lower: d - half_width,
+        log_upper: d + half_width,
+        p_value,
+        degrees_of_freedom: df,
+    })
 }
 
 #[cfg(test)]
@@ -78,7 +96,11 @@ mod tests {
         let cand = s(&[0.1f64.exp(), 0.3f64.exp(), 0.5f64.exp()]);
         let r = log_ratio_test(&base, &cand, 0.05).expect("test runs");
         assert!((r.log_change - 0.2).abs() < 1e-12);
-        assert!((r.degrees_of_freedom - 0.0025 / 0.00085).abs() < 1e-9, "df {}", r.degrees_of_freedom);
+        assert!(
+            (r.degrees_of_freedom - 0.0025 / 0.00085).abs() < 1e-9,
+            "df {}",
+            r.degrees_of_freedom
+        );
         // t = 0.2 / sqrt(0.05/3) = 1.549; two-sided p at ν ≈ 2.94 is about 0.22 (R: 2*pt(-1.549, 2.941) = 0.2206).
         assert!((r.p_value - 0.2206).abs() < 2e-3, "p {}", r.p_value);
         assert!(r.log_lower < 0.0 && r.log_upper > 0.4);
@@ -95,8 +117,14 @@ mod tests {
 
     #[test]
     fn refuses_non_positive_values_and_bad_alpha() {
-        assert!(matches!(log_ratio_test(&s(&[1.0, 0.0]), &s(&[1.0, 2.0]), 0.01), Err(StatsError::NotPositive { .. })));
-        assert!(matches!(log_ratio_test(&s(&[1.0, 2.0]), &s(&[1.0, 2.0]), 1.5), Err(StatsError::BadAlpha { .. })));
+        assert!(matches!(
+            log_ratio_test(&s(&[1.0, 0.0]), &s(&[1.0, 2.0]), 0.01),
+            Err(StatsError::NotPositive { .. })
+        ));
+        assert!(matches!(
+            log_ratio_test(&s(&[1.0, 2.0]), &s(&[1.0, 2.0]), 1.5),
+            Err(StatsError::BadAlpha { .. })
+        ));
     }
 
     #[test]
