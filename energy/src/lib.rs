@@ -3,5 +3,15 @@
 //! | module | what |
 //! |---|---|
 //! | [`units`] | unit newtypes (`Joules`, `Watts`, `Seconds`, `GramsCo2e`, `GramsPerKwh`, `KilowattHours`) |
+//! | [`meter`] | the `EnergyMeter` trait, RAPL / NVML / model / fake meters, `select`, attribution |
+//! | [`carbon`] | the `IntensitySource` trait, fixed and country sources |
+//! | [`cputime`] | exact process CPU time and machine CPU time |
+//! | [`clock`] | monotonic and manual clocks for meters |
+//! | [`codecarbon`] | CodeCarbon 3.3.2's own unit constants, for bit-compatible numbers |
 
+pub mod carbon;
+pub mod clock;
+pub mod codecarbon;
+pub mod cputime;
+pub mod meter;
 pub mod units;

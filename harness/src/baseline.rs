@@ -4,7 +4,8 @@
 //! `report` accept either a path or a baseline name ([`resolve`]): an argument that names an existing file, contains a
 //! path separator or ends in `.json` is a path; anything else is a baseline name.
 
-use crate::record::schema::{RunResult, SCHEMA_VERSION};
+use crate::record::schema::RunResult;
+use crate::record::store::{self, StoreError};
 use std::path::{Path, PathBuf};
 
 /// Directory of baselines, relative to the working directory.
@@ -15,24 +16,9 @@ pub const DEFAULT_BASELINE: &str = "main";
 /// Reading or writing a result or baseline failed; every variant names the path or name and the fix.
 #[derive(Debug, thiserror::Error)]
 pub enum BaselineError {
-    #[error("cannot read {path}: {source}")]
-    Read {
-        path: PathBuf,
-        source: std::io::Error,
-    },
-    #[error("{path} is not a result file: {source}")]
-    Parse {
-        path: PathBuf,
-        source: serde_json::Error,
-    },
-    #[error(
-        "{path} has schema_version {found}; this harness reads version {expected} (re-run `harness bench` with this harness)"
-    )]
-    Version {
-        path: PathBuf,
-        found: String,
-        expected: u32,
-    },
+    /// Reading, parsing or writing the file failed (the message names the path; schema mismatches name both versions).
+    #[error(transparent)]
+    Store(#[from] StoreError),
     #[error(
         "no baseline named `{name}` in {dir} (save one with `harness baseline save RUN.json --name {name}`, or pass a path)"
     )]
@@ -45,11 +31,6 @@ pub enum BaselineError {
         "{path} is an incomplete run (interrupted or failed); a baseline must be a complete run"
     )]
     Incomplete { path: PathBuf },
-    #[error("cannot write {path}: {source}")]
-    Write {
-        path: PathBuf,
-        source: std::io::Error,
-    },
     #[error("cannot list {dir}: {source}")]
     List {
         dir: PathBuf,
@@ -57,30 +38,9 @@ pub enum BaselineError {
     },
 }
 
-/// Read a result file, refusing other schema versions with the found and expected numbers.
+/// Read a result file, refusing other schema versions with the found and expected numbers ([`store::load`]).
 pub fn load_run(path: &Path) -> Result<RunResult, BaselineError> {
-    let text = std::fs::read_to_string(path).map_err(|source| BaselineError::Read {
-        path: path.into(),
-        source,
-    })?;
-    let value: serde_json::Value =
-        serde_json::from_str(&text).map_err(|source| BaselineError::Parse {
-            path: path.into(),
-            source,
-        })?;
-    let found = value.get("schema_version");
-    if found.and_then(serde_json::Value::as_u64) != Some(u64::from(SCHEMA_VERSION)) {
-        let found = found.map_or_else(|| "missing".to_string(), ToString::to_string);
-        return Err(BaselineError::Version {
-            path: path.into(),
-            found,
-            expected: SCHEMA_VERSION,
-        });
-    }
-    serde_json::from_value(value).map_err(|source| BaselineError::Parse {
-        path: path.into(),
-        source,
-    })
+    Ok(store::load(path)?)
 }
 
 /// Check a baseline name (it becomes a file name).
@@ -137,12 +97,7 @@ pub fn save(
             path: run_path.into(),
         });
     }
-    let mut bytes = serde_json::to_vec_pretty(&run).map_err(|e| BaselineError::Write {
-        path: target.clone(),
-        source: std::io::Error::other(e),
-    })?;
-    bytes.push(b'\n');
-    write_atomic(&target, &bytes)?;
+    store::RunStore::new(Some(target.clone()), &run.run_id).save(&run)?;
     Ok((target, run))
 }
 
@@ -170,29 +125,6 @@ pub fn list(dir: &Path) -> Result<Vec<String>, BaselineError> {
         .collect();
     names.sort();
     Ok(names)
-}
-
-/// Write `bytes` to `path` atomically: a temp file in the same directory, synced, then renamed over the target.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), BaselineError> {
-    use std::io::Write as _;
-    let err = |source| BaselineError::Write {
-        path: path.to_path_buf(),
-        source,
-    };
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    std::fs::create_dir_all(dir).map_err(err)?;
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".harness-")
-        .suffix(".tmp")
-        .tempfile_in(dir)
-        .map_err(err)?;
-    tmp.write_all(bytes).map_err(err)?;
-    tmp.as_file().sync_all().map_err(err)?;
-    tmp.persist(path).map_err(|e| err(e.error))?;
-    Ok(())
 }
 
 #[cfg(test)]

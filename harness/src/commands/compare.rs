@@ -96,7 +96,7 @@ pub fn run(args: CompareArgs) -> anyhow::Result<ExitCode> {
     let bytes = render(&comparison, &candidate, plan.format, colour)?;
     match &plan.out {
         Some(path) => {
-            baseline::write_atomic(path, &bytes)?;
+            crate::record::store::write_atomic(path, &bytes)?;
             for w in &comparison.warnings {
                 eprintln!("warning: {w}");
             }

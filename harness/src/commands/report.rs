@@ -1,7 +1,6 @@
 //! `harness report RUN [--baseline NAME] --out report.html`: a self-contained HTML page with charts and verdicts.
 
 use super::compare::load;
-use crate::baseline;
 use crate::cli::ReportArgs;
 use crate::compare::{self, CompareSettings};
 use crate::export::html::{ReportInput, render};
@@ -36,7 +35,7 @@ pub fn run(a: ReportArgs) -> anyhow::Result<ExitCode> {
         alpha: a.alpha,
     };
     let bytes = render(&input)?;
-    baseline::write_atomic(&a.out, &bytes)?;
+    crate::record::store::write_atomic(&a.out, &bytes)?;
     let verdict = comparison.as_ref().map_or("no baseline".to_string(), |c| {
         format!("overall {}", c.verdict)
     });

@@ -1,7 +1,9 @@
-//! Exporters: pure functions from results to bytes; the commands do the only I/O. Snapshot tests pin the bytes.
+//! Exporters: pure functions from results to bytes; [`crate::record::store`] and the commands do the I/O. Snapshot
+//! tests pin the bytes.
 //!
 //! | file | renders | used by |
 //! |---|---|---|
+//! | [`table`] | the `harness bench` summary (terminal or Markdown table) | `bench` |
 //! | [`diff_table`] | a comparison as a terminal table (tabled; colour and arrows only when asked) | `compare --format table` |
 //! | [`markdown`] | a comparison as a PR comment: summary line, a table per workload, details collapsed | `compare --format markdown` |
 //! | [`json`] | a comparison with every number, for machines | `compare --format json` |
@@ -15,3 +17,4 @@ pub mod html;
 pub mod json;
 pub mod markdown;
 pub mod number;
+pub mod table;
