@@ -17,7 +17,7 @@ pub struct Cli {
 pub enum Command {
     /// Run workloads under load; report per-op energy, emissions and latency; write a result file.
     #[command(after_help = BENCH_EXAMPLES)]
-    Bench(BenchArgs),
+    Bench(Box<BenchArgs>),
     /// Print the JSON Schema of result files (bench-results/schema/run.schema.json).
     #[command(after_help = "Example:\n  harness schema > bench-results/schema/run.schema.json")]
     Schema,
@@ -32,6 +32,9 @@ pub enum Command {
         after_help = "Examples:\n  harness report bench-results/runs/new.json --baseline main --out report.html\n  harness report new.json --out report.html\n\nExit codes: 0 written (no regression), 1 written and the baseline comparison found a regression, 2 failed."
     )]
     Report(ReportArgs),
+    /// Measure two builds on this machine, interleaved (A B, B A, …), and compare them.
+    #[command(after_help = AB_EXAMPLES)]
+    Ab(AbArgs),
     /// Push a result file's metrics to a Prometheus Pushgateway and/or a remote-write endpoint.
     #[command(after_help = PUSH_HELP)]
     Push(PushArgs),
@@ -96,6 +99,7 @@ const BENCH_EXAMPLES: &str = "Examples:
   harness bench --workload spin:1000000 --duration 2s --repetitions 10
   harness bench --workload spin:1000000 --rate 200 --concurrency 4   # open loop at 200 ops/s
   harness bench --format json --out run.json
+  harness bench --target http://127.0.0.1:8001 --server-pid 4242   # end to end against `workloads serve`
   harness bench --workload spin:1000000 --push http://127.0.0.1:9091 --remote-write http://127.0.0.1:9090/api/v1/write
 Exit codes: 0 ok; 2 the harness failed (bad option, I/O, a workload's error rate above --max-error-rate).";
 
@@ -138,6 +142,12 @@ pub struct BenchArgs {
     /// Idle-baseline measurement before the workloads (0s to skip; net energy then equals gross).
     #[arg(long, value_parser = humantime::parse_duration, default_value = "1s")]
     pub idle: Duration,
+    /// Drive a running `workloads serve` over HTTP at this base URL instead of running the workloads in-process.
+    #[arg(long, value_name = "URL")]
+    pub target: Option<String>,
+    /// With --target: charge energy to this server process by its CPU share (else the whole machine minus idle).
+    #[arg(long, value_name = "PID", requires = "target")]
+    pub server_pid: Option<u32>,
     /// Meter: auto (best available: rapl, nvml, else the model estimate), rapl, nvml, model or fake.
     #[arg(long, default_value = "auto")]
     pub meter: String,
@@ -258,4 +268,49 @@ pub enum BaselineCommand {
         #[arg(long, env = "HARNESS_BASELINES_DIR", default_value = crate::baseline::DEFAULT_BASELINES_DIR)]
         baselines_dir: PathBuf,
     },
+}
+
+const AB_EXAMPLES: &str = "Examples:
+  harness ab --base-bin ../base/target/release/harness --base-dir ../base \\
+             --head-bin target/release/harness --workload spin:1000000 --duration 1s --repetitions 6
+  harness ab --base-bin A/harness --head-bin B/harness -- --meter fake --warmup 0s --idle 0s
+Each side runs its own `harness bench --repetitions 1` per repetition; the result files go to --out-dir.
+Exit codes: 0 no regression; 1 the head regressed; 2 the harness or one of the builds failed.";
+
+/// Options of `harness ab`.
+#[derive(Debug, Clone, Args)]
+pub struct AbArgs {
+    /// The base build: its `harness` binary, or a directory holding it.
+    #[arg(long, value_name = "PATH")]
+    pub base_bin: PathBuf,
+    /// The head build: its `harness` binary, or a directory holding it.
+    #[arg(long, value_name = "PATH")]
+    pub head_bin: PathBuf,
+    /// Directory the base build's `bench` runs in (its checkout; recorded git commit). Default: current directory.
+    #[arg(long, value_name = "DIR")]
+    pub base_dir: Option<PathBuf>,
+    /// Directory the head build's `bench` runs in. Default: current directory.
+    #[arg(long, value_name = "DIR")]
+    pub head_dir: Option<PathBuf>,
+    /// Workloads, passed to both sides' `bench --workload` (comma-separated or repeated).
+    #[arg(long = "workload", short = 'w', value_name = "SPEC")]
+    pub workloads: Vec<String>,
+    /// Length of each repetition, passed to `bench --duration` (e.g. 2s).
+    #[arg(long, value_parser = humantime::parse_duration)]
+    pub duration: Option<std::time::Duration>,
+    /// Repetitions per side (samples for the statistics; at least 2, an even number balances the order).
+    #[arg(long, short = 'k', default_value_t = 6)]
+    pub repetitions: u32,
+    /// Meter, passed to `bench --meter` (auto, rapl, nvml, model, fake).
+    #[arg(long)]
+    pub meter: Option<String>,
+    /// Carbon intensity, passed to `bench --intensity`.
+    #[arg(long)]
+    pub intensity: Option<String>,
+    /// Where the per-repetition and merged result files go (default: bench-results/ab/<UTC timestamp>).
+    #[arg(long, value_name = "DIR")]
+    pub out_dir: Option<PathBuf>,
+    /// Further `bench` options for both sides, after `--` (not --repetitions, --out or --format).
+    #[arg(last = true, value_name = "BENCH_ARGS")]
+    pub bench_args: Vec<String>,
 }

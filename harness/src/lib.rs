@@ -2,6 +2,7 @@
 //!
 //! | module | what |
 //! |---|---|
+//! | [`ab`] | same-runner A/B of two builds, interleaved |
 //! | [`baseline`] | named baselines, loading result files by path or name |
 //! | [`cli`] | clap derive structs only |
 //! | [`commands`] | one file per subcommand; [`commands::run`] dispatches |
@@ -13,6 +14,7 @@
 //! | [`runner`] | warm-up, idle baseline, metered repetitions, per-op energy and emissions |
 //! | [`export`] | results to bytes: bench summary table, comparison table/Markdown/JSON/BMF, HTML report |
 
+pub mod ab;
 pub mod baseline;
 pub mod cli;
 pub mod commands;

@@ -5,13 +5,14 @@
 use crate::cli::{BenchArgs, OutputFormat};
 use crate::commands::push::{PushPlan, push_and_report_async};
 use crate::export::table::{self, TableStyle};
-use crate::load::spec::{self, DEFAULT_WORKLOADS, WorkloadSpec};
+use crate::load::http::parse_target;
+use crate::load::spec::{self, DEFAULT_WORKLOADS, Target, WorkloadSpec};
 use crate::load::{Bound, LoadShape};
 use crate::record::schema::{
     BenchConfig, IntensityInfo, RunResult, SCHEMA_VERSION, WorkloadResult,
 };
 use crate::record::store::RunStore;
-use crate::runner::meter::{MeterReport, RunMeter};
+use crate::runner::meter::{Charge, MeterReport, RunMeter};
 use crate::runner::{self, EnergyContext, Schedule};
 use anyhow::{Context as _, bail};
 use energy::cputime::ProcessRef;
@@ -37,6 +38,8 @@ pub struct BenchPlan {
     pub schedule: Schedule,
     pub idle: Duration,
     pub meter: MeterChoice,
+    pub target: Target,
+    pub charge: Charge,
     pub intensity: IntensityInfo,
     pub max_error_rate: f64,
     pub out: Option<PathBuf>,
@@ -94,6 +97,29 @@ impl BenchPlan {
             .meter
             .parse()
             .map_err(|e: String| anyhow::anyhow!("--meter: {e}"))?;
+        let target = match &args.target {
+            Some(url) => Target::Http(parse_target(url)?),
+            None => Target::InProcess,
+        };
+        let charge = match (&target, args.server_pid) {
+            (Target::InProcess, _) => Charge::Process(ProcessRef::Current),
+            (Target::Http(_), Some(pid)) => {
+                energy::cputime::pid_cpu_time(pid).map_err(|e| {
+                    anyhow::anyhow!(
+                        "--server-pid {pid}: cannot read its CPU time ({e}); is the server running, as you?"
+                    )
+                })?;
+                Charge::Process(ProcessRef::Pid(pid))
+            }
+            (Target::Http(_), None) => {
+                warnings.push(
+                    "--target without --server-pid: energy is the whole machine minus idle, \
+                     load generator included"
+                        .to_string(),
+                );
+                Charge::Machine
+            }
+        };
         let intensity = parse_intensity(args.intensity.as_deref(), &mut warnings)?;
         let push = PushPlan::from_flags(args.push.as_deref(), &args.push_flags)?;
         Ok(Self {
@@ -106,6 +132,8 @@ impl BenchPlan {
             },
             idle: args.idle,
             meter,
+            target,
+            charge,
             intensity,
             max_error_rate: args.max_error_rate,
             out: args.out.clone(),
@@ -135,9 +163,9 @@ impl BenchPlan {
             repetitions: self.schedule.repetitions,
             concurrency,
             rate_ops_per_s: rate,
-            target: "in-process".to_string(),
+            target: self.target.to_string(),
             meter: self.meter.to_string(),
-            attribution: "process-cpu-share".to_string(),
+            attribution: self.charge.method_name().to_string(),
         }
     }
 }
@@ -251,7 +279,7 @@ impl Session {
                 meters,
                 warnings: meter_warnings,
             },
-        ) = RunMeter::select(plan.meter, ProcessRef::Current)?;
+        ) = RunMeter::select(plan.meter, plan.charge)?;
         let git =
             runner::git::git_info(&std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")));
         let now = jiff::Timestamp::now();
@@ -305,7 +333,7 @@ impl Session {
         }
         for spec in &plan.specs {
             self.current = Some(format!("workload {spec}"));
-            let measured = self.run_one(spec, &plan.schedule).await?;
+            let measured = self.run_one(spec, plan).await?;
             self.first_errors
                 .push((measured.result.name.clone(), measured.first_errors));
             self.result.workloads.push(measured.result);
@@ -318,10 +346,11 @@ impl Session {
     async fn run_one(
         &mut self,
         spec: &WorkloadSpec,
-        schedule: &Schedule,
+        plan: &BenchPlan,
     ) -> anyhow::Result<runner::Measured> {
+        let schedule = &plan.schedule;
         let workload = spec
-            .start()
+            .start(&plan.target)
             .await
             .with_context(|| format!("starting workload {spec}"))?;
         let bar = progress_bar(spec, schedule);

@@ -1,5 +1,6 @@
 //! One module per subcommand; `run` dispatches and returns the process exit code.
 
+mod ab;
 mod baseline;
 pub mod bench;
 mod compare;
@@ -13,8 +14,9 @@ use std::process::ExitCode;
 /// Run the parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
-        Command::Bench(args) => bench::run(args),
+        Command::Bench(args) => bench::run(*args),
         Command::Schema => schema::run(),
+        Command::Ab(args) => ab::run(args),
         Command::Push(args) => push::run(&args),
         Command::Compare(args) => compare::run(args),
         Command::Baseline(cmd) => baseline::run(cmd),
