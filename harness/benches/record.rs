@@ -10,7 +10,9 @@ fn record(c: &mut Criterion) {
     let mut group = c.benchmark_group("recorder");
     let mut rec = Recorder::new();
     // Spread of latencies like a real run (1 µs .. ~1 s), so the histogram's buckets are all exercised.
-    let latencies: Vec<Duration> = (0..1024u64).map(|i| Duration::from_micros(1 + i * i * 977 % 1_000_000)).collect();
+    let latencies: Vec<Duration> = (0..1024u64)
+        .map(|i| Duration::from_micros(1 + i * i * 977 % 1_000_000))
+        .collect();
     let mut i = 0usize;
     group.bench_function("record_ok", |b| {
         b.iter(|| {
