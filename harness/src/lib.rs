@@ -2,6 +2,7 @@
 //!
 //! | module | what |
 //! |---|---|
+//! | [`ab`] | same-runner A/B of two builds, interleaved |
 //! | [`cli`] | clap derive structs only |
 //! | [`commands`] | one file per subcommand; [`commands::run`] dispatches |
 //! | [`push`] | Pushgateway and remote-write sinks for a run's metrics |
@@ -10,6 +11,7 @@
 //! | [`runner`] | warm-up, idle baseline, metered repetitions, per-op energy and emissions |
 //! | [`export`] | results to bytes: the summary table |
 
+pub mod ab;
 pub mod cli;
 pub mod commands;
 pub mod export;

@@ -1,5 +1,6 @@
 //! One module per subcommand; `run` dispatches and returns the process exit code.
 
+mod ab;
 pub mod bench;
 pub mod push;
 mod schema;
@@ -12,6 +13,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Bench(args) => bench::run(*args),
         Command::Schema => schema::run(),
+        Command::Ab(args) => ab::run(args),
         Command::Push(args) => push::run(&args),
     }
 }
