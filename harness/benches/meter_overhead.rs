@@ -38,7 +38,10 @@ fn main() {
         set.read().expect("read");
     }
     let read_us = t.elapsed().as_secs_f64() / f64::from(n) * 1e6;
-    println!("meter read ({sources}): {read_us:.1} µs per read; at 2 reads/s that is {:.4} % of one core", read_us * 2.0 / 1e6 * 100.0);
+    println!(
+        "meter read ({sources}): {read_us:.1} µs per read; at 2 reads/s that is {:.4} % of one core",
+        read_us * 2.0 / 1e6 * 100.0
+    );
 
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     rt.block_on(async {
