@@ -3,6 +3,7 @@
 use std::process::ExitCode;
 
 pub fn run() -> anyhow::Result<ExitCode> {
-    println!("{}", crate::record::schema::json_schema_string()?);
+    // The string already ends with a newline; `println!` would add a second and make the committed file stale.
+    print!("{}", crate::record::schema::json_schema_string()?);
     Ok(ExitCode::SUCCESS)
 }
