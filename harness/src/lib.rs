@@ -2,13 +2,23 @@
 //!
 //! | module | what |
 //! |---|---|
+//! | [`ab`] | same-runner A/B of two builds, interleaved |
 //! | [`cli`] | clap derive structs only |
 //! | [`commands`] | one file per subcommand; [`commands::run`] dispatches |
+//! | [`push`] | Pushgateway and remote-write sinks for a run's metrics |
 //! | [`record`] | the result-file schema and the only place that writes results |
+//! | [`load`] | the `Workload` trait, `spin:N`, closed- and open-loop drivers, latency recording |
+//! | [`runner`] | warm-up, idle baseline, metered repetitions, per-op energy and emissions |
+//! | [`export`] | results to bytes: the summary table |
 
+pub mod ab;
 pub mod cli;
 pub mod commands;
+pub mod export;
+pub mod load;
+pub mod push;
 pub mod record;
+pub mod runner;
 
 pub use energy::units;
 

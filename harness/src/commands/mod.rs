@@ -1,5 +1,8 @@
 //! One module per subcommand; `run` dispatches and returns the process exit code.
 
+mod ab;
+pub mod bench;
+pub mod push;
 mod schema;
 
 use crate::cli::{Cli, Command};
@@ -8,6 +11,9 @@ use std::process::ExitCode;
 /// Run the parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
+        Command::Bench(args) => bench::run(*args),
         Command::Schema => schema::run(),
+        Command::Ab(args) => ab::run(args),
+        Command::Push(args) => push::run(&args),
     }
 }
