@@ -151,9 +151,12 @@ pub struct BenchArgs {
     /// Meter: auto (best available: rapl, nvml, else the model estimate), rapl, nvml, model or fake.
     #[arg(long, default_value = "auto")]
     pub meter: String,
-    /// Carbon intensity: a number in gCO2eq/kWh (e.g. 380), or `fixed:380`.
+    /// Carbon intensity: a number in gCO2eq/kWh (e.g. 380, or fixed:380), or country:XX. Overrides --zone.
     #[arg(long)]
     pub intensity: Option<String>,
+    /// Grid zone for the intensity, from CodeCarbon's country table (ISO alpha-2 or alpha-3).
+    #[arg(long, default_value = "DE")]
+    pub zone: String,
     /// Fail (exit 2) when a workload's failed ops exceed this share of its attempts (0.01 = 1 %).
     #[arg(long, default_value_t = 0.01)]
     pub max_error_rate: f64,
