@@ -410,7 +410,7 @@ async fn metrics_count_requests_and_tokens() {
 #[test]
 fn bad_configuration_names_the_flag() {
     let empty = MockLlmConfig {
-        completion_tokens: 50..=10,
+        completion_tokens: std::ops::RangeInclusive::new(50, 10),
         ..MockLlmConfig::default()
     };
     assert!(matches!(
