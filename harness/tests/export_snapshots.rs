@@ -92,3 +92,27 @@ fn bmf_of_the_candidate() {
     assert!(lo <= v && v <= hi, "{e}");
     insta::assert_snapshot!(text(bytes));
 }
+
+#[test]
+fn json_feeds_harness_push_compare() {
+    let c = comparison("base.json", "energy-plus-10.json");
+    let text = text(export::json::render(&c).expect("serialises"));
+    let verdicts = harness::push::verdicts::Verdicts::parse(&text, "compare.json")
+        .expect("push reads compare JSON");
+    assert_eq!(verdicts.metrics.len(), 12);
+    let regressions: Vec<_> = verdicts
+        .metrics
+        .iter()
+        .filter(|m| m.is_regression())
+        .map(|m| m.metric.as_str())
+        .collect();
+    assert_eq!(
+        regressions,
+        [
+            "energy_j_per_op",
+            "emissions_g_per_op",
+            "energy_j_per_op",
+            "emissions_g_per_op"
+        ]
+    );
+}
