@@ -153,6 +153,22 @@ gate
 check "exit 0 despite the comment failure" test "$rc" -eq 0
 check "warning about the comment" grep -q "::warning title=carbon-harness comment::" "$case_dir/stdout"
 
+new_case bench-with-zone
+export CARBON_BASELINE=ci CARBON_WORKLOADS=spin:200000 CARBON_DURATION=100ms CARBON_ZONE=FR CARBON_REPETITIONS=2
+export CARBON_BENCH_ARGS="--meter fake --warmup 0s --idle 0s --concurrency 1" CARBON_FAIL_ON_REGRESSION=false
+gate
+check "exit 0 (fail-on-regression false)" test "$rc" -eq 0
+check "the run used the country table" test "$(jq -r '.intensity.source + " " + .intensity.zone' "$(output_of run-path)")" = "country FRA"
+check "HTML report written" test -s "$(output_of report-path)"
+unset CARBON_ZONE
+export CARBON_REPETITIONS=6
+
+new_case push-optional
+CARBON_PUSHGATEWAY_URL=http://127.0.0.1:9 bash "$scripts/push.sh" "$tmp/run.json" >"$case_dir/stdout" 2>"$case_dir/stderr" &&
+  rc=0 || rc=$?
+check "exit 0 when the Pushgateway is unreachable" test "$rc" -eq 0
+check "the push was attempted" grep -qi "127.0.0.1:9" "$case_dir/stderr"
+
 # The head commit: the same tree with the spin loop running 5 % more iterations, a real regression in real code.
 spin="$tmp/repo/harness/src/load/spin.rs"
 anchor='for _ in 0..black_box(iterations) {'
