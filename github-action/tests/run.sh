@@ -224,19 +224,22 @@ else
   export CARBON_MODE=ab BASE_BIN="$tmp/base-harness" BASE_DIR="$tmp/base-src" HEAD_DIR="$tmp/repo"
   # 1 s repetitions: under a load of 18 on 2 cores the 95 % interval of a 5 % change was about ±2.5 % with 1 s and
   # ±4 % with 300 ms (not significant). On a noisy machine a real 5 % change can still come out short of
-  # significance, so one more measurement is allowed, and said.
+  # significance, so up to two more measurements are allowed, and said.
   export CARBON_WORKLOADS=spin:300000 CARBON_DURATION=1s CARBON_REPETITIONS=8 CARBON_THRESHOLD=1%
   export CARBON_BENCH_ARGS="--meter fake --intensity 400 --warmup 100ms --idle 0s --concurrency 1"
   head_bin="$(output_of head-bin)"
-  for attempt in 1 2; do
+  energy_verdict() {
+    jq -r '.workloads[] | select(.name == "spin:300000") | .metrics[] | select(.metric == "energy_j_per_op") |
+      .verdict' "$CARBON_OUT_DIR/compare.json" 2>/dev/null
+  }
+  for attempt in 1 2 3; do
     HARNESS_BIN="$head_bin" gate
-    [[ "$(output_of verdict)" != regressed ]] || break
-    echo "  attempt $attempt: verdict $(output_of verdict), not regressed (noisy machine?)"
+    [[ "$(output_of verdict)" != regressed || "$(energy_verdict)" != regressed ]] || break
+    echo "  attempt $attempt: verdict $(output_of verdict), energy per op $(energy_verdict) (noisy machine?)"
   done
   check "exit 1" test "$rc" -eq 1
   check "verdict regressed" test "$(output_of verdict)" = regressed
-  check "spin's energy per op regressed" test "$(jq -r '.workloads[] | select(.name == "spin:300000") | .metrics[] |
-    select(.metric == "energy_j_per_op") | .verdict' "$CARBON_OUT_DIR/compare.json")" = regressed
+  check "spin's energy per op regressed" test "$(energy_verdict)" = regressed
   check "8 interleaved repetitions per side" test "$(jq '.workloads[0].repetitions | length' "$CARBON_OUT_DIR/ab/head.json")" -eq 8
   check "base run recorded the base commit" test "$(jq -r .git.commit "$CARBON_OUT_DIR/ab/base.json")" = "$base_sha"
   check "head run recorded the head commit" test "$(jq -r .git.commit "$CARBON_OUT_DIR/ab/head.json")" = "$head_sha"
