@@ -2,6 +2,8 @@
 //!
 //! | module | what |
 //! |---|---|
+//! | [`predict`] | the predict workload: `Classifier` trait, `tiny` and `bert` backends, training |
 //! | [`units`] | re-export of [`energy::units`] |
 
 pub use energy::units;
+pub mod predict;
