@@ -96,7 +96,10 @@ mod tests {
         assert_eq!(Joules(3.6e6).to_kwh(), KilowattHours(1.0));
         assert_eq!(KilowattHours(2.0).to_joules(), Joules(7.2e6));
         assert_eq!(Watts(100.0).over(Seconds(15.0)), Joules(1500.0));
-        assert_eq!(KilowattHours(0.5).emissions(GramsPerKwh(400.0)), GramsCo2e(200.0));
+        assert_eq!(
+            KilowattHours(0.5).emissions(GramsPerKwh(400.0)),
+            GramsCo2e(200.0)
+        );
     }
 
     #[test]

@@ -3,7 +3,10 @@
 //! | module | what |
 //! |---|---|
 //! | [`predict`] | the predict workload: `Classifier` trait, `tiny` and `bert` backends, training |
+//! | [`chat`] | mock-LLM chat workload and EcoLogits-method impacts |
 //! | [`units`] | re-export of [`energy::units`] |
+
+pub mod chat;
 
 pub use energy::units;
 pub mod predict;

@@ -3,6 +3,6 @@
 use std::process::ExitCode;
 
 pub fn run() -> anyhow::Result<ExitCode> {
-    println!("{}", crate::record::schema::json_schema_string()?);
+    print!("{}", crate::record::schema::json_schema_string()?);
     Ok(ExitCode::SUCCESS)
 }

@@ -4,3 +4,4 @@
 //! generated from these types (`harness schema`) and a test keeps the committed file in sync.
 
 pub mod schema;
+pub mod store;

@@ -1,0 +1,266 @@
+//! Energy meters: one trait, one file per implementation, and [`select`] to pick the best available.
+//!
+//! | implementation | source | components | file |
+//! |---|---|---|---|
+//! | [`rapl::RaplMeter`] | `rapl` | `cpu_package`, `dram` | Linux powercap sysfs counters (µJ), root injectable |
+//! | [`nvml::NvmlMeter`] | `nvml` | `gpu` | NVIDIA driver total-energy counter (mJ), power sampling fallback |
+//! | [`model::ModelMeter`] | `model` | `cpu_model`, `ram_model` | CodeCarbon 3.3.2 TDP × load model and RAM DIMM rule |
+//! | [`fake::FakeMeter`] | `fake` | `cpu_package` | a constant power, for tests and offline runs; always labelled `fake` |
+//!
+//! Lifecycle: [`EnergyMeter::start`] opens a window (remembers the counters now); [`EnergyMeter::read`] returns the
+//! energy since that start, per component, and may be called any number of times during the window (each call also
+//! advances wrap-around tracking and, for the model meter, integrates power since the previous read, so a sampler
+//! should read at least once a second for CodeCarbon parity). Calling `start` again opens a fresh window.
+//!
+//! Counter arithmetic lives in [`counter`]; how a process's share is derived from a machine reading lives in
+//! [`attribution`].
+
+pub mod attribution;
+pub mod counter;
+pub mod fake;
+pub mod model;
+pub mod nvml;
+pub mod rapl;
+mod select;
+pub mod tdp;
+
+pub use select::{MeterChoice, MeterConfig, MeterStatus, Selection, select};
+
+use crate::units::{Joules, Seconds};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::PathBuf;
+
+/// What a meter measures. Serialized names are the shared component names of the result files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Component {
+    /// CPU package (RAPL `package-N`, or `psys` when chosen), measured.
+    CpuPackage,
+    /// DRAM domain (RAPL), measured.
+    Dram,
+    /// GPU board energy (NVML), measured.
+    Gpu,
+    /// RAM power estimated by CodeCarbon's DIMM rule.
+    RamModel,
+    /// CPU power estimated from TDP and load.
+    CpuModel,
+}
+
+impl Component {
+    /// The shared name: `cpu_package`, `dram`, `gpu`, `ram_model`, `cpu_model`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::CpuPackage => "cpu_package",
+            Self::Dram => "dram",
+            Self::Gpu => "gpu",
+            Self::RamModel => "ram_model",
+            Self::CpuModel => "cpu_model",
+        }
+    }
+
+    /// Which CodeCarbon CSV column family this component belongs to.
+    pub fn family(self) -> Family {
+        match self {
+            Self::CpuPackage | Self::CpuModel => Family::Cpu,
+            Self::Gpu => Family::Gpu,
+            Self::Dram | Self::RamModel => Family::Ram,
+        }
+    }
+}
+
+impl fmt::Display for Component {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// CodeCarbon's three hardware families (`cpu_*`, `gpu_*`, `ram_*` columns).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Family {
+    Cpu,
+    Gpu,
+    Ram,
+}
+
+/// Where a reading came from. Serialized names are the shared meter source names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Source {
+    Rapl,
+    Nvml,
+    Model,
+    Fake,
+}
+
+impl Source {
+    /// `rapl`, `nvml`, `model` or `fake`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Rapl => "rapl",
+            Self::Nvml => "nvml",
+            Self::Model => "model",
+            Self::Fake => "fake",
+        }
+    }
+
+    /// True for sources that estimate rather than measure (`model`, `fake`).
+    pub fn is_estimate(self) -> bool {
+        matches!(self, Self::Model | Self::Fake)
+    }
+}
+
+impl fmt::Display for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Energy of one meter over a window, by component.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Reading {
+    pub source: Source,
+    /// Wall time since the window started.
+    pub duration: Seconds,
+    /// Energy since the window started, per component (gross: nothing subtracted).
+    pub energy: BTreeMap<Component, Joules>,
+    /// Smallest energy step the meter can report, when it has one (RAPL 1 µJ, NVML 1 mJ).
+    pub resolution: Option<Joules>,
+    /// Things the reader should know: discarded samples, fallbacks. Empty when all went well.
+    pub notes: Vec<String>,
+}
+
+impl Reading {
+    /// Sum over components.
+    pub fn total(&self) -> Joules {
+        self.energy
+            .values()
+            .copied()
+            .fold(Joules(0.0), |a, b| a + b)
+    }
+
+    /// Energy of one component, zero when the meter does not report it.
+    pub fn get(&self, component: Component) -> Joules {
+        self.energy.get(&component).copied().unwrap_or_default()
+    }
+}
+
+/// A source of energy readings. Object-safe: a run holds several as `Box<dyn EnergyMeter>`.
+///
+/// Not `Sync`: a meter keeps counter state; share one between threads behind a `Mutex`.
+pub trait EnergyMeter: Send + fmt::Debug {
+    /// Which kind of meter this is (also the label every reading carries).
+    fn source(&self) -> Source;
+    /// The components its readings contain.
+    fn components(&self) -> Vec<Component>;
+    /// Opens a window: remembers the counters now. Calling it again discards the previous window.
+    fn start(&mut self) -> Result<(), MeterError>;
+    /// Energy since the last [`start`](Self::start), per component. [`MeterError::NotStarted`] before any start.
+    fn read(&mut self) -> Result<Reading, MeterError>;
+}
+
+/// Why a meter cannot be used or read. Grouped by what the caller does next.
+#[derive(Debug, thiserror::Error)]
+pub enum MeterError {
+    /// The hardware or driver is not there: record it and use another meter.
+    #[error("{meter} meter unavailable: {reason}")]
+    Unavailable { meter: Source, reason: String },
+    /// The counter exists but this user may not read it: tell the user the fix, then fall back.
+    #[error("{meter} meter: permission denied reading {}; fix: {fix}", path.display())]
+    PermissionDenied {
+        meter: Source,
+        path: PathBuf,
+        fix: String,
+    },
+    /// A read failed after the meter was set up.
+    #[error("{meter} meter: cannot read {}: {err}", path.display())]
+    Io {
+        meter: Source,
+        path: PathBuf,
+        #[source]
+        err: std::io::Error,
+    },
+    /// A counter file held something that is not a number.
+    #[error("{meter} meter: {} holds {content:?}, expected an unsigned integer", path.display())]
+    Parse {
+        meter: Source,
+        path: PathBuf,
+        content: String,
+    },
+    /// The device or driver returned an error while reading.
+    #[error("{meter} meter: {message}")]
+    Device { meter: Source, message: String },
+    /// `read` was called before `start`.
+    #[error("{0} meter read before start(): call start() to open a window first")]
+    NotStarted(Source),
+}
+
+/// Several meters read together, as one run uses them.
+#[derive(Debug, Default)]
+pub struct MeterSet {
+    meters: Vec<Box<dyn EnergyMeter>>,
+}
+
+/// One reading per meter plus their sum by component.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CombinedReading {
+    pub readings: Vec<Reading>,
+    pub energy: BTreeMap<Component, Joules>,
+    pub duration: Seconds,
+}
+
+impl CombinedReading {
+    /// Sum over all components of all meters.
+    pub fn total(&self) -> Joules {
+        self.energy
+            .values()
+            .copied()
+            .fold(Joules(0.0), |a, b| a + b)
+    }
+
+    /// Sources that contributed, comma-joined (`rapl,model`), in the order read.
+    pub fn sources(&self) -> String {
+        let names: Vec<&str> = self.readings.iter().map(|r| r.source.as_str()).collect();
+        names.join(",")
+    }
+}
+
+impl MeterSet {
+    pub fn new(meters: Vec<Box<dyn EnergyMeter>>) -> Self {
+        Self { meters }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.meters.is_empty()
+    }
+
+    /// Opens a window on every meter.
+    pub fn start(&mut self) -> Result<(), MeterError> {
+        self.meters.iter_mut().try_for_each(|m| m.start())
+    }
+
+    /// Reads every meter and sums by component. The duration is the longest window among them.
+    pub fn read(&mut self) -> Result<CombinedReading, MeterError> {
+        let readings = self
+            .meters
+            .iter_mut()
+            .map(|m| m.read())
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut energy = BTreeMap::new();
+        let mut duration = Seconds(0.0);
+        for r in &readings {
+            for (c, j) in &r.energy {
+                *energy.entry(*c).or_insert(Joules(0.0)) += *j;
+            }
+            if r.duration > duration {
+                duration = r.duration;
+            }
+        }
+        Ok(CombinedReading {
+            readings,
+            energy,
+            duration,
+        })
+    }
+}
