@@ -16,10 +16,16 @@ fn main() -> anyhow::Result<()> {
     let ds = Dataset::embedded()?;
     let opts = TrainOptions::default();
     let started = std::time::Instant::now();
-    let report = match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+    let report = match args
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
         ["tiny", out] => train_tiny(&ds, &opts, &PathBuf::from(out))?,
         ["bert", model_dir, out] => {
-            let embedder = BertEmbedder::load(&PathBuf::from(model_dir)).context("loading the checkpoint")?;
+            let embedder =
+                BertEmbedder::load(&PathBuf::from(model_dir)).context("loading the checkpoint")?;
             train_bert_head(&ds, embedder, &opts, &PathBuf::from(out))?.0
         }
         _ => bail!("usage: train tiny OUT_DIR | train bert MODEL_DIR OUT_DIR"),
@@ -27,7 +33,13 @@ fn main() -> anyhow::Result<()> {
     let m = &report.metrics;
     println!(
         "{} ({}): test accuracy {:.3}, macro-F1 {:.3} on {} rows; trained in {:.1} s; wrote {:?}",
-        m.backend, m.model, m.test.accuracy, m.test.macro_f1, m.test.n, started.elapsed().as_secs_f64(), report.files
+        m.backend,
+        m.model,
+        m.test.accuracy,
+        m.test.macro_f1,
+        m.test.n,
+        started.elapsed().as_secs_f64(),
+        report.files
     );
     Ok(())
 }

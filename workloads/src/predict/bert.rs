@@ -30,12 +30,18 @@ pub struct BertEmbedder {
 
 impl fmt::Debug for BertEmbedder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("BertEmbedder").field("name", &self.name).field("hidden", &self.hidden).finish()
+        f.debug_struct("BertEmbedder")
+            .field("name", &self.name)
+            .field("hidden", &self.hidden)
+            .finish()
     }
 }
 
 fn artifact(path: &Path, reason: impl fmt::Display) -> PredictError {
-    PredictError::Artifact { path: path.to_path_buf(), reason: reason.to_string() }
+    PredictError::Artifact {
+        path: path.to_path_buf(),
+        reason: reason.to_string(),
+    }
 }
 
 impl BertEmbedder {
@@ -43,7 +49,10 @@ impl BertEmbedder {
     pub fn load(dir: &Path) -> Result<BertEmbedder, PredictError> {
         for f in CHECKPOINT_FILES {
             if !dir.join(f).is_file() {
-                return Err(artifact(&dir.join(f), "missing (for all-MiniLM-L6-v2 run scripts/fetch-minilm.sh)"));
+                return Err(artifact(
+                    &dir.join(f),
+                    "missing (for all-MiniLM-L6-v2 run scripts/fetch-minilm.sh)",
+                ));
             }
         }
         let cfg_path = dir.join("config.json");
@@ -51,18 +60,32 @@ impl BertEmbedder {
         let cfg: Config = serde_json::from_str(&cfg_text).map_err(|e| artifact(&cfg_path, e))?;
         let weights = dir.join("model.safetensors");
         let bytes = std::fs::read(&weights).map_err(|e| artifact(&weights, e))?;
-        let vb = VarBuilder::from_buffered_safetensors(bytes, DType::F32, &Device::Cpu).map_err(|e| artifact(&weights, e))?;
+        let vb = VarBuilder::from_buffered_safetensors(bytes, DType::F32, &Device::Cpu)
+            .map_err(|e| artifact(&weights, e))?;
         let model = BertModel::load(vb, &cfg).map_err(|e| artifact(&weights, e))?;
         let tok_path = dir.join("tokenizer.json");
         let tokenizer = Tokenizer::from_file(&tok_path).map_err(|e| artifact(&tok_path, e))?;
-        let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "bert".into());
+        let name = dir
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "bert".into());
         BertEmbedder::from_parts(model, tokenizer, &cfg, name)
     }
 
     /// Wraps an already-built model (tests build a tiny random one in-process).
-    pub fn from_parts(model: BertModel, mut tokenizer: Tokenizer, cfg: &Config, name: String) -> Result<Self, PredictError> {
+    pub fn from_parts(
+        model: BertModel,
+        mut tokenizer: Tokenizer,
+        cfg: &Config,
+        name: String,
+    ) -> Result<Self, PredictError> {
         prepare(&mut tokenizer, cfg.max_position_embeddings)?;
-        Ok(BertEmbedder { model, tokenizer, hidden: cfg.hidden_size, name })
+        Ok(BertEmbedder {
+            model,
+            tokenizer,
+            hidden: cfg.hidden_size,
+            name,
+        })
     }
 
     /// Mean-pooled embeddings `[texts, hidden]` (padding excluded from the mean).
@@ -101,7 +124,10 @@ pub struct BertClassifier {
 
 impl BertClassifier {
     /// Loads the checkpoint in `model_dir` and the head from `head_path` (default: `model_dir/head.safetensors`).
-    pub fn load(model_dir: &Path, head_path: Option<&Path>) -> Result<BertClassifier, PredictError> {
+    pub fn load(
+        model_dir: &Path,
+        head_path: Option<&Path>,
+    ) -> Result<BertClassifier, PredictError> {
         let embedder = BertEmbedder::load(model_dir)?;
         let default_head = model_dir.join(HEAD_FILE);
         let head = head::load(head_path.unwrap_or(&default_head), embedder.hidden_size())?;
@@ -111,7 +137,11 @@ impl BertClassifier {
     /// Combines an embedder with a trained head.
     pub fn new(embedder: BertEmbedder, head: Linear) -> BertClassifier {
         let model_name = format!("bert:{}", embedder.name());
-        BertClassifier { embedder, head, model_name }
+        BertClassifier {
+            embedder,
+            head,
+            model_name,
+        }
     }
 
     /// The embedder.
@@ -130,6 +160,9 @@ impl Classifier for BertClassifier {
             return Ok(vec![]);
         }
         let logits: Vec<Vec<f32>> = self.head.forward(&self.embedder.embed(texts)?)?.to_vec2()?;
-        Ok(softmax_rows(&logits).into_iter().map(Prediction::from_probs).collect())
+        Ok(softmax_rows(&logits)
+            .into_iter()
+            .map(Prediction::from_probs)
+            .collect())
     }
 }

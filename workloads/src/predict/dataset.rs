@@ -46,26 +46,42 @@ impl Dataset {
 
     /// Reads a dataset file with the same columns.
     pub fn load(path: &Path) -> Result<Dataset, PredictError> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| PredictError::Artifact { path: path.to_path_buf(), reason: e.to_string() })?;
+        let text = std::fs::read_to_string(path).map_err(|e| PredictError::Artifact {
+            path: path.to_path_buf(),
+            reason: e.to_string(),
+        })?;
         Dataset::parse(&text, &path.display().to_string())
     }
 
     /// Parses CSV text; `origin` names the source in error messages.
     pub fn parse(text: &str, origin: &str) -> Result<Dataset, PredictError> {
-        let err = |line: usize, reason: String| PredictError::Dataset { origin: origin.to_string(), line, reason };
-        let mut lines = text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty());
+        let err = |line: usize, reason: String| PredictError::Dataset {
+            origin: origin.to_string(),
+            line,
+            reason,
+        };
+        let mut lines = text
+            .lines()
+            .enumerate()
+            .filter(|(_, l)| !l.trim().is_empty());
         let header = lines.next().map(|(_, l)| l.trim()).unwrap_or_default();
         if header != "activity,label,split" {
-            return Err(err(1, format!("expected the header `activity,label,split`, found `{header}`")));
+            return Err(err(
+                1,
+                format!("expected the header `activity,label,split`, found `{header}`"),
+            ));
         }
         let mut examples = Vec::new();
         for (i, line) in lines {
             let fields = split_csv_line(line).map_err(|r| err(i + 1, r))?;
             let [text, label, split] = <[String; 3]>::try_from(fields)
                 .map_err(|f| err(i + 1, format!("expected 3 fields, found {}", f.len())))?;
-            let label = Label::parse(&label)
-                .ok_or_else(|| err(i + 1, format!("label `{label}` is not one of low, medium, high")))?;
+            let label = Label::parse(&label).ok_or_else(|| {
+                err(
+                    i + 1,
+                    format!("label `{label}` is not one of low, medium, high"),
+                )
+            })?;
             let split = match split.trim() {
                 "train" => Split::Train,
                 "test" => Split::Test,
@@ -127,9 +143,18 @@ mod tests {
                 Split::Test => c.1 += 1,
             }
         }
-        let totals: Vec<usize> = Label::ALL.iter().map(|l| per_label[l].0 + per_label[l].1).collect();
-        let (min, max) = (totals.iter().min().copied().unwrap_or(0), totals.iter().max().copied().unwrap_or(0));
-        assert!(max as f64 <= min as f64 * 1.2, "labels unbalanced: {totals:?}");
+        let totals: Vec<usize> = Label::ALL
+            .iter()
+            .map(|l| per_label[l].0 + per_label[l].1)
+            .collect();
+        let (min, max) = (
+            totals.iter().min().copied().unwrap_or(0),
+            totals.iter().max().copied().unwrap_or(0),
+        );
+        assert!(
+            max as f64 <= min as f64 * 1.2,
+            "labels unbalanced: {totals:?}"
+        );
         for l in Label::ALL {
             let (train, test) = per_label[&l];
             let share = test as f64 / (train + test) as f64;
@@ -142,19 +167,32 @@ mod tests {
         let ds = Dataset::embedded().expect("embedded dataset parses");
         let mut seen = HashSet::new();
         for e in &ds.examples {
-            assert!(seen.insert(e.text.to_lowercase()), "duplicate row: {}", e.text);
+            assert!(
+                seen.insert(e.text.to_lowercase()),
+                "duplicate row: {}",
+                e.text
+            );
         }
     }
 
     #[test]
     fn quoted_fields_and_errors() {
-        let ds = Dataset::parse("activity,label,split\n\"fly, then \"\"drive\"\"\",high,test\n", "t").expect("parses");
+        let ds = Dataset::parse(
+            "activity,label,split\n\"fly, then \"\"drive\"\"\",high,test\n",
+            "t",
+        )
+        .expect("parses");
         assert_eq!(ds.examples[0].text, "fly, then \"drive\"");
-        let e = Dataset::parse("activity,label,split\nwalk,tiny,train\n", "t").expect_err("bad label");
-        assert!(e.to_string().contains("line 2") && e.to_string().contains("tiny"), "{e}");
+        let e =
+            Dataset::parse("activity,label,split\nwalk,tiny,train\n", "t").expect_err("bad label");
+        assert!(
+            e.to_string().contains("line 2") && e.to_string().contains("tiny"),
+            "{e}"
+        );
         let e = Dataset::parse("text,label\n", "t").expect_err("bad header");
         assert!(e.to_string().contains("activity,label,split"), "{e}");
-        let e = Dataset::parse("activity,label,split\n\"walk,low,train\n", "t").expect_err("open quote");
+        let e = Dataset::parse("activity,label,split\n\"walk,low,train\n", "t")
+            .expect_err("open quote");
         assert!(e.to_string().contains("not closed"), "{e}");
     }
 }

@@ -34,7 +34,11 @@ impl Norm {
 
 /// Softmax over the last dimension.
 pub(crate) fn softmax_last(x: &Tensor, train: bool) -> Result<Tensor> {
-    if train { candle_nn::ops::softmax(x, D::Minus1) } else { candle_nn::ops::softmax_last_dim(&x.contiguous()?) }
+    if train {
+        candle_nn::ops::softmax(x, D::Minus1)
+    } else {
+        candle_nn::ops::softmax_last_dim(&x.contiguous()?)
+    }
 }
 
 /// Mean of the token vectors of `x` (`[batch, len, dim]`) where `mask` (`[batch, len]`, f32 0/1) is 1.

@@ -41,7 +41,11 @@ pub fn score(truth: &[Label], predicted: &[Label]) -> Scores {
     }
     Scores {
         n,
-        accuracy: if n == 0 { 0.0 } else { correct as f64 / n as f64 },
+        accuracy: if n == 0 {
+            0.0
+        } else {
+            correct as f64 / n as f64
+        },
         macro_f1: f1.iter().sum::<f64>() / 3.0,
         f1,
         confusion,

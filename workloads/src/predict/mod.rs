@@ -27,7 +27,9 @@ use std::fmt;
 use std::path::PathBuf;
 
 /// The three classes, in the order of [`Prediction::scores`] and of the models' output units.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Label {
     /// Under about 20 g CO2e per passenger-km (walking, cycling, rowing…); see `workloads/data/README.md`.
@@ -93,7 +95,11 @@ impl Prediction {
                 best = i;
             }
         }
-        Prediction { label: Label::ALL[best], score: scores[best], scores }
+        Prediction {
+            label: Label::ALL[best],
+            score: scores[best],
+            scores,
+        }
     }
 }
 
@@ -108,7 +114,8 @@ pub trait Classifier: Send + Sync {
     /// Classifies one text. Fails with [`PredictError::EmptyText`] when the text has no tokens.
     fn classify(&self, text: &str) -> Result<Prediction, PredictError> {
         let mut out = self.classify_batch(&[text])?;
-        out.pop().ok_or_else(|| PredictError::Model("the model returned no prediction".into()))
+        out.pop()
+            .ok_or_else(|| PredictError::Model("the model returned no prediction".into()))
     }
 
     /// Classifies several texts in one forward pass (padded to the longest); one prediction per text, same order.
@@ -126,7 +133,11 @@ pub enum PredictError {
     Artifact { path: PathBuf, reason: String },
     /// The dataset CSV is malformed: tell the user the line to fix.
     #[error("dataset {origin}, line {line}: {reason}")]
-    Dataset { origin: String, line: usize, reason: String },
+    Dataset {
+        origin: String,
+        line: usize,
+        reason: String,
+    },
     /// A tokenizer failure (bad tokenizer.json or encoding error).
     #[error("tokenizer: {0}")]
     Tokenizer(String),
@@ -135,7 +146,10 @@ pub enum PredictError {
     Model(String),
     /// Writing training artifacts failed.
     #[error("cannot write {path}: {source}")]
-    Write { path: PathBuf, source: std::io::Error },
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
 }
 
 impl From<candle_core::Error> for PredictError {
@@ -185,6 +199,10 @@ mod tests {
             assert!((p.iter().sum::<f32>() - 1.0).abs() < 1e-5);
         }
         assert!(probs[0][1] > probs[0][0] && probs[0][0] > probs[0][2]);
-        assert!(probs[1][0] > 0.999, "large logits must not overflow: {:?}", probs[1]);
+        assert!(
+            probs[1][0] > 0.999,
+            "large logits must not overflow: {:?}",
+            probs[1]
+        );
     }
 }

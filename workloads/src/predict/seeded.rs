@@ -26,7 +26,10 @@ impl std::fmt::Debug for SeededInit {
 
 impl SeededInit {
     pub(crate) fn new(seed: u64) -> SeededInit {
-        SeededInit { vars: VarMap::new(), rng: Mutex::new(ChaCha8Rng::seed_from_u64(seed)) }
+        SeededInit {
+            vars: VarMap::new(),
+            rng: Mutex::new(ChaCha8Rng::seed_from_u64(seed)),
+        }
     }
 
     /// The store of created parameters (shares its storage with this backend).
@@ -44,12 +47,17 @@ fn normal(rng: &mut ChaCha8Rng, mean: f64, std: f64) -> f32 {
 
 fn draw(rng: &mut ChaCha8Rng, shape: &Shape, init: Init) -> Vec<f32> {
     let n = shape.elem_count();
-    let uniform = |rng: &mut ChaCha8Rng, lo: f64, up: f64| (lo + (up - lo) * rng.random::<f64>()) as f32;
+    let uniform =
+        |rng: &mut ChaCha8Rng, lo: f64, up: f64| (lo + (up - lo) * rng.random::<f64>()) as f32;
     match init {
         Init::Const(v) => vec![v as f32; n],
         Init::Randn { mean, stdev } => (0..n).map(|_| normal(rng, mean, stdev)).collect(),
         Init::Uniform { lo, up } => (0..n).map(|_| uniform(rng, lo, up)).collect(),
-        Init::Kaiming { dist, fan, non_linearity } => {
+        Init::Kaiming {
+            dist,
+            fan,
+            non_linearity,
+        } => {
             let std = non_linearity.gain() / (fan.for_shape(shape) as f64).sqrt();
             match dist {
                 NormalOrUniform::Normal => (0..n).map(|_| normal(rng, 0.0, std)).collect(),
@@ -64,7 +72,11 @@ fn draw(rng: &mut ChaCha8Rng, shape: &Shape, init: Init) -> Vec<f32> {
 
 impl SimpleBackend for SeededInit {
     fn get(&self, s: Shape, name: &str, h: Init, dtype: DType, dev: &Device) -> Result<Tensor> {
-        let mut data = self.vars.data().lock().map_err(|_| candle_core::Error::Msg("poisoned lock".into()))?;
+        let mut data = self
+            .vars
+            .data()
+            .lock()
+            .map_err(|_| candle_core::Error::Msg("poisoned lock".into()))?;
         if let Some(v) = data.get(name) {
             if v.shape() != &s {
                 candle_core::bail!("shape mismatch on {name}: {s:?} <> {:?}", v.shape());
@@ -72,7 +84,10 @@ impl SimpleBackend for SeededInit {
             return Ok(v.as_tensor().clone());
         }
         let values = {
-            let mut rng = self.rng.lock().map_err(|_| candle_core::Error::Msg("poisoned lock".into()))?;
+            let mut rng = self
+                .rng
+                .lock()
+                .map_err(|_| candle_core::Error::Msg("poisoned lock".into()))?;
             draw(&mut rng, &s, h)
         };
         let var = Var::from_tensor(&Tensor::from_vec(values, s, dev)?.to_dtype(dtype)?)?;
@@ -86,7 +101,11 @@ impl SimpleBackend for SeededInit {
     }
 
     fn contains_tensor(&self, name: &str) -> bool {
-        self.vars.data().lock().map(|d| d.contains_key(name)).unwrap_or(false)
+        self.vars
+            .data()
+            .lock()
+            .map(|d| d.contains_key(name))
+            .unwrap_or(false)
     }
 }
 
@@ -98,7 +117,16 @@ mod tests {
     fn build(seed: u64) -> Vec<f32> {
         let init = SeededInit::new(seed);
         let vb = VarBuilder::from_backend(Box::new(init), DType::F32, Device::Cpu);
-        let t = vb.get_with_hints((4, 8), "w", Init::Randn { mean: 0.0, stdev: 1.0 }).expect("creates");
+        let t = vb
+            .get_with_hints(
+                (4, 8),
+                "w",
+                Init::Randn {
+                    mean: 0.0,
+                    stdev: 1.0,
+                },
+            )
+            .expect("creates");
         t.flatten_all().and_then(|t| t.to_vec1()).expect("reads")
     }
 
@@ -108,6 +136,9 @@ mod tests {
         assert_ne!(build(7), build(8));
         let v = build(7);
         let mean = v.iter().sum::<f32>() / v.len() as f32;
-        assert!(mean.abs() < 0.6 && v.iter().any(|x| *x < 0.0), "not a centred normal: {v:?}");
+        assert!(
+            mean.abs() < 0.6 && v.iter().any(|x| *x < 0.0),
+            "not a centred normal: {v:?}"
+        );
     }
 }

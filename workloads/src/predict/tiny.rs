@@ -22,7 +22,12 @@ pub const EMBEDDED_TOKENIZER: &[u8] = include_bytes!("../../models/tiny/tokenize
 pub const EMBEDDED_METRICS: &str = include_str!("../../models/tiny/metrics.json");
 
 /// File names inside a `tiny` model folder.
-pub const FILES: [&str; 4] = ["config.json", "model.safetensors", "tokenizer.json", "metrics.json"];
+pub const FILES: [&str; 4] = [
+    "config.json",
+    "model.safetensors",
+    "tokenizer.json",
+    "metrics.json",
+];
 
 /// The `tiny` classifier. Cheap to share: wrap it in an `Arc` and call it from any thread.
 #[derive(Debug)]
@@ -33,7 +38,10 @@ pub struct TinyClassifier {
 }
 
 fn artifact(path: &str, e: impl std::fmt::Display) -> PredictError {
-    PredictError::Artifact { path: path.into(), reason: e.to_string() }
+    PredictError::Artifact {
+        path: path.into(),
+        reason: e.to_string(),
+    }
 }
 
 impl TinyClassifier {
@@ -54,27 +62,41 @@ impl TinyClassifier {
             let p = dir.join(name);
             std::fs::read(&p).map_err(|e| PredictError::Artifact {
                 path: p,
-                reason: format!("{e} (write a model folder with `workloads train --backend tiny --out DIR`)"),
+                reason: format!(
+                    "{e} (write a model folder with `workloads train --backend tiny --out DIR`)"
+                ),
             })
         };
         let cfg_path = dir.join("config.json");
-        let cfg: TinyConfig =
-            serde_json::from_slice(&read("config.json")?).map_err(|e| artifact(&cfg_path.display().to_string(), e))?;
+        let cfg: TinyConfig = serde_json::from_slice(&read("config.json")?)
+            .map_err(|e| artifact(&cfg_path.display().to_string(), e))?;
         let weights_path = dir.join("model.safetensors").display().to_string();
-        let vb = VarBuilder::from_buffered_safetensors(read("model.safetensors")?, DType::F32, &Device::Cpu)
-            .map_err(|e| artifact(&weights_path, e))?;
+        let vb = VarBuilder::from_buffered_safetensors(
+            read("model.safetensors")?,
+            DType::F32,
+            &Device::Cpu,
+        )
+        .map_err(|e| artifact(&weights_path, e))?;
         let tok_path = dir.join("tokenizer.json").display().to_string();
-        let tokenizer = Tokenizer::from_bytes(read("tokenizer.json")?).map_err(|e| artifact(&tok_path, e))?;
+        let tokenizer =
+            Tokenizer::from_bytes(read("tokenizer.json")?).map_err(|e| artifact(&tok_path, e))?;
         TinyClassifier::build(&cfg, vb, tokenizer)
     }
 
-    fn build(cfg: &TinyConfig, vb: VarBuilder, tokenizer: Tokenizer) -> Result<TinyClassifier, PredictError> {
+    fn build(
+        cfg: &TinyConfig,
+        vb: VarBuilder,
+        tokenizer: Tokenizer,
+    ) -> Result<TinyClassifier, PredictError> {
         let model = TinyEncoder::new(cfg, vb)?;
         TinyClassifier::from_parts(model, tokenizer)
     }
 
     /// Wraps a network and its tokenizer (used by training to score the freshly trained weights).
-    pub(crate) fn from_parts(model: TinyEncoder, mut tokenizer: Tokenizer) -> Result<TinyClassifier, PredictError> {
+    pub(crate) fn from_parts(
+        model: TinyEncoder,
+        mut tokenizer: Tokenizer,
+    ) -> Result<TinyClassifier, PredictError> {
         let vocab = tokenizer.get_vocab_size(true);
         if vocab != model.config().vocab_size {
             return Err(PredictError::Model(format!(
@@ -83,7 +105,11 @@ impl TinyClassifier {
             )));
         }
         prepare(&mut tokenizer, model.config().max_len)?;
-        Ok(TinyClassifier { model, tokenizer, device: Device::Cpu })
+        Ok(TinyClassifier {
+            model,
+            tokenizer,
+            device: Device::Cpu,
+        })
     }
 
     /// The tokenizer (padding to the longest, truncation at `max_len`).
@@ -104,6 +130,9 @@ impl Classifier for TinyClassifier {
         let enc = encode(&self.tokenizer, texts, false)?;
         let (ids, mask) = batch_tensors(&enc, &self.device)?;
         let logits: Vec<Vec<f32>> = self.model.forward(&ids, &mask, false)?.to_vec2()?;
-        Ok(softmax_rows(&logits).into_iter().map(Prediction::from_probs).collect())
+        Ok(softmax_rows(&logits)
+            .into_iter()
+            .map(Prediction::from_probs)
+            .collect())
     }
 }

@@ -41,7 +41,10 @@ impl TinyConfig {
             d_ff: 128,
             max_len: 32,
             layer_norm_eps: 1e-5,
-            labels: super::Label::ALL.iter().map(|l| l.as_str().to_string()).collect(),
+            labels: super::Label::ALL
+                .iter()
+                .map(|l| l.as_str().to_string())
+                .collect(),
         }
     }
 }
@@ -71,7 +74,14 @@ pub struct TinyEncoder {
 
 fn linear(i: usize, o: usize, vb: VarBuilder) -> Result<Linear> {
     let std = 0.02;
-    let w = vb.get_with_hints((o, i), "weight", Init::Randn { mean: 0.0, stdev: std })?;
+    let w = vb.get_with_hints(
+        (o, i),
+        "weight",
+        Init::Randn {
+            mean: 0.0,
+            stdev: std,
+        },
+    )?;
     let b = vb.get_with_hints(o, "bias", Init::Const(0.0))?;
     Ok(Linear::new(w, Some(b)))
 }
@@ -80,12 +90,26 @@ impl TinyEncoder {
     /// Builds the network, reading or creating every parameter through `vb`.
     pub fn new(cfg: &TinyConfig, vb: VarBuilder) -> Result<TinyEncoder> {
         if cfg.d_model % cfg.n_heads != 0 {
-            candle_core::bail!("d_model {} is not a multiple of n_heads {}", cfg.d_model, cfg.n_heads);
+            candle_core::bail!(
+                "d_model {} is not a multiple of n_heads {}",
+                cfg.d_model,
+                cfg.n_heads
+            );
         }
         let (d, eps) = (cfg.d_model, cfg.layer_norm_eps);
-        let emb = Init::Randn { mean: 0.0, stdev: 0.1 };
+        let emb = Init::Randn {
+            mean: 0.0,
+            stdev: 0.1,
+        };
         let tok = vb.get_with_hints((cfg.vocab_size, d), "tok_emb", emb)?;
-        let pos_emb = vb.get_with_hints((cfg.max_len, d), "pos_emb", Init::Randn { mean: 0.0, stdev: 0.02 })?;
+        let pos_emb = vb.get_with_hints(
+            (cfg.max_len, d),
+            "pos_emb",
+            Init::Randn {
+                mean: 0.0,
+                stdev: 0.02,
+            },
+        )?;
         let mut layers = Vec::with_capacity(cfg.n_layers);
         for i in 0..cfg.n_layers {
             let vb = vb.pp(format!("layers.{i}"));
@@ -117,12 +141,18 @@ impl TinyEncoder {
             candle_core::bail!("{t} tokens exceed max_len {}", self.cfg.max_len);
         }
         let mask = mask.to_dtype(DType::F32)?;
-        let mut x = self.tok_emb.forward(ids)?.broadcast_add(&self.pos_emb.narrow(0, 0, t)?)?;
+        let mut x = self
+            .tok_emb
+            .forward(ids)?
+            .broadcast_add(&self.pos_emb.narrow(0, 0, t)?)?;
         // Additive attention bias: 0 for real tokens, -1e9 for padding, shaped [b, 1, 1, t].
         let bias = ((mask.ones_like()? - &mask)? * -1e9)?.reshape((b, 1, 1, t))?;
         for layer in &self.layers {
             x = (&x + self.attention(layer, &layer.ln1.forward(&x, train)?, &bias, train)?)?;
-            let h = layer.ff1.forward(&layer.ln2.forward(&x, train)?)?.gelu_erf()?;
+            let h = layer
+                .ff1
+                .forward(&layer.ln2.forward(&x, train)?)?
+                .gelu_erf()?;
             x = (&x + layer.ff2.forward(&h)?)?;
         }
         let x = self.ln_f.forward(&x, train)?;
@@ -132,9 +162,15 @@ impl TinyEncoder {
     fn attention(&self, layer: &Layer, x: &Tensor, bias: &Tensor, train: bool) -> Result<Tensor> {
         let (b, t, d) = x.dims3()?;
         let (h, dh) = (self.cfg.n_heads, d / self.cfg.n_heads);
-        let split = |l: &Linear| -> Result<Tensor> { l.forward(x)?.reshape((b, t, h, dh))?.transpose(1, 2)?.contiguous() };
+        let split = |l: &Linear| -> Result<Tensor> {
+            l.forward(x)?
+                .reshape((b, t, h, dh))?
+                .transpose(1, 2)?
+                .contiguous()
+        };
         let (q, k, v) = (split(&layer.q)?, split(&layer.k)?, split(&layer.v)?);
-        let scores = (q.matmul(&k.t()?.contiguous()?)? / (dh as f64).sqrt())?.broadcast_add(bias)?;
+        let scores =
+            (q.matmul(&k.t()?.contiguous()?)? / (dh as f64).sqrt())?.broadcast_add(bias)?;
         let att = softmax_last(&scores, train)?;
         let out = att.matmul(&v)?.transpose(1, 2)?.reshape((b, t, d))?;
         layer.o.forward(&out)
@@ -147,7 +183,10 @@ impl TinyEncoder {
 }
 
 /// Builds `[batch, len]` id and mask tensors from an encoded batch.
-pub(crate) fn batch_tensors(enc: &super::tokenizer::Encoded, dev: &Device) -> Result<(Tensor, Tensor)> {
+pub(crate) fn batch_tensors(
+    enc: &super::tokenizer::Encoded,
+    dev: &Device,
+) -> Result<(Tensor, Tensor)> {
     let ids = Tensor::from_slice(&enc.ids, (enc.batch, enc.len), dev)?;
     let mask = Tensor::from_slice(&enc.mask, (enc.batch, enc.len), dev)?;
     Ok((ids, mask))

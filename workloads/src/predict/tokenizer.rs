@@ -24,8 +24,9 @@ pub const PAD: &str = "[PAD]";
 pub const UNK: &str = "[UNK]";
 
 /// Continuation pieces always in the `tiny` vocabulary, so inflected forms of training words stay readable.
-const SUFFIXES: [&str; 14] =
-    ["s", "es", "ed", "d", "ing", "er", "ers", "ly", "y", "n", "en", "ies", "ied", "ion"];
+const SUFFIXES: [&str; 14] = [
+    "s", "es", "ed", "d", "ing", "er", "ers", "ly", "y", "n", "en", "ies", "ied", "ion",
+];
 
 fn tok_err(e: impl std::fmt::Display) -> PredictError {
     PredictError::Tokenizer(e.to_string())
@@ -34,7 +35,9 @@ fn tok_err(e: impl std::fmt::Display) -> PredictError {
 /// Normalises and pre-tokenises `text` exactly as the built tokenizer does, returning its words.
 pub fn words(text: &str) -> Result<Vec<String>, PredictError> {
     let mut normalized = NormalizedString::from(text);
-    bert_normalizer().normalize(&mut normalized).map_err(tok_err)?;
+    bert_normalizer()
+        .normalize(&mut normalized)
+        .map_err(tok_err)?;
     let mut pre = PreTokenizedString::from(normalized);
     BertPreTokenizer.pre_tokenize(&mut pre).map_err(tok_err)?;
     Ok(pre
@@ -49,7 +52,9 @@ fn bert_normalizer() -> BertNormalizer {
 }
 
 /// Builds the `tiny` WordPiece tokenizer from training texts (deterministic: same texts, same `tokenizer.json`).
-pub fn build_wordpiece<'a>(texts: impl IntoIterator<Item = &'a str>) -> Result<Tokenizer, PredictError> {
+pub fn build_wordpiece<'a>(
+    texts: impl IntoIterator<Item = &'a str>,
+) -> Result<Tokenizer, PredictError> {
     let mut counts: HashMap<String, usize> = HashMap::new();
     for text in texts {
         for w in words(text)? {
@@ -74,14 +79,18 @@ pub fn build_wordpiece<'a>(texts: impl IntoIterator<Item = &'a str>) -> Result<T
         .build()
         .map_err(tok_err)?;
     let mut tok = Tokenizer::new(model);
-    tok.with_normalizer(Some(bert_normalizer())).map_err(tok_err)?;
+    tok.with_normalizer(Some(bert_normalizer()))
+        .map_err(tok_err)?;
     tok.with_pre_tokenizer(Some(BertPreTokenizer));
     Ok(tok)
 }
 
 /// Sets `BatchLongest` padding (with the tokenizer's own pad token, else `[PAD]`) and truncation to `max_len` tokens.
 pub fn prepare(tok: &mut Tokenizer, max_len: usize) -> Result<(), PredictError> {
-    let pad_token = tok.get_padding().map(|p| p.pad_token.clone()).unwrap_or_else(|| PAD.to_string());
+    let pad_token = tok
+        .get_padding()
+        .map(|p| p.pad_token.clone())
+        .unwrap_or_else(|| PAD.to_string());
     let pad_id = tok.token_to_id(&pad_token).unwrap_or(0);
     tok.with_padding(Some(PaddingParams {
         strategy: PaddingStrategy::BatchLongest,
@@ -89,8 +98,11 @@ pub fn prepare(tok: &mut Tokenizer, max_len: usize) -> Result<(), PredictError> 
         pad_token,
         ..PaddingParams::default()
     }));
-    tok.with_truncation(Some(TruncationParams { max_length: max_len, ..TruncationParams::default() }))
-        .map_err(tok_err)?;
+    tok.with_truncation(Some(TruncationParams {
+        max_length: max_len,
+        ..TruncationParams::default()
+    }))
+    .map_err(tok_err)?;
     Ok(())
 }
 
@@ -112,7 +124,12 @@ pub struct Encoded {
 /// `special` adds the model's special tokens (`[CLS]`, `[SEP]` for BERT); the `tiny` model uses none.
 pub fn encode(tok: &Tokenizer, texts: &[&str], special: bool) -> Result<Encoded, PredictError> {
     if texts.is_empty() {
-        return Ok(Encoded { ids: vec![], mask: vec![], batch: 0, len: 0 });
+        return Ok(Encoded {
+            ids: vec![],
+            mask: vec![],
+            batch: 0,
+            len: 0,
+        });
     }
     let encodings = tok.encode_batch(texts.to_vec(), special).map_err(tok_err)?;
     let len = encodings.iter().map(|e| e.len()).max().unwrap_or(0);
@@ -120,17 +137,28 @@ pub fn encode(tok: &Tokenizer, texts: &[&str], special: bool) -> Result<Encoded,
     let mut mask = Vec::with_capacity(texts.len() * len);
     for e in &encodings {
         // Real tokens that are not [CLS]/[SEP]-style specials (padding is flagged special too, but masked out).
-        let words = e.get_attention_mask().iter().zip(e.get_special_tokens_mask()).filter(|(m, s)| **m == 1 && **s == 0);
+        let words = e
+            .get_attention_mask()
+            .iter()
+            .zip(e.get_special_tokens_mask())
+            .filter(|(m, s)| **m == 1 && **s == 0);
         if words.count() == 0 {
             return Err(PredictError::EmptyText);
         }
         if e.len() != len {
-            return Err(PredictError::Tokenizer("padding is not BatchLongest; call tokenizer::prepare".into()));
+            return Err(PredictError::Tokenizer(
+                "padding is not BatchLongest; call tokenizer::prepare".into(),
+            ));
         }
         ids.extend_from_slice(e.get_ids());
         mask.extend_from_slice(e.get_attention_mask());
     }
-    Ok(Encoded { ids, mask, batch: texts.len(), len })
+    Ok(Encoded {
+        ids,
+        mask,
+        batch: texts.len(),
+        len,
+    })
 }
 
 #[cfg(test)]
@@ -138,7 +166,9 @@ mod tests {
     use super::*;
 
     fn sample() -> Tokenizer {
-        let mut tok = build_wordpiece(["cycle to work", "fly to Rome", "drive a car", "cycle home"]).expect("builds");
+        let mut tok =
+            build_wordpiece(["cycle to work", "fly to Rome", "drive a car", "cycle home"])
+                .expect("builds");
         prepare(&mut tok, 8).expect("prepare");
         tok
     }
@@ -177,6 +207,9 @@ mod tests {
     #[test]
     fn empty_text_is_an_error() {
         let tok = sample();
-        assert!(matches!(encode(&tok, &["   "], false), Err(PredictError::EmptyText)));
+        assert!(matches!(
+            encode(&tok, &["   "], false),
+            Err(PredictError::EmptyText)
+        ));
     }
 }

@@ -42,7 +42,14 @@ pub struct TrainOptions {
 
 impl Default for TrainOptions {
     fn default() -> Self {
-        TrainOptions { seed: 42, epochs: 60, batch_size: 16, learning_rate: 2e-3, weight_decay: 0.01, unk_dropout: 0.2 }
+        TrainOptions {
+            seed: 42,
+            epochs: 60,
+            batch_size: 16,
+            learning_rate: 2e-3,
+            weight_decay: 0.01,
+            unk_dropout: 0.2,
+        }
     }
 }
 
@@ -75,13 +82,19 @@ pub struct TrainReport {
 /// Writes `bytes` to `path` atomically (temp file in the same folder, then rename).
 pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), PredictError> {
     let tmp = path.with_extension("tmp");
-    let io = |source| PredictError::Write { path: path.to_path_buf(), source };
+    let io = |source| PredictError::Write {
+        path: path.to_path_buf(),
+        source,
+    };
     std::fs::write(&tmp, bytes).map_err(io)?;
     std::fs::rename(&tmp, path).map_err(io)
 }
 
 pub(crate) fn create_dir(out: &Path) -> Result<(), PredictError> {
-    std::fs::create_dir_all(out).map_err(|source| PredictError::Write { path: out.to_path_buf(), source })
+    std::fs::create_dir_all(out).map_err(|source| PredictError::Write {
+        path: out.to_path_buf(),
+        source,
+    })
 }
 
 /// Scores a classifier on some rows (in batches of 64).
@@ -97,10 +110,16 @@ pub fn evaluate(model: &dyn Classifier, rows: &[&Example]) -> Result<Scores, Pre
 
 /// Trains the `tiny` model on the `train` rows of `dataset` and writes `config.json`, `model.safetensors`,
 /// `tokenizer.json` and `metrics.json` into `out` (created if missing). Takes a few seconds on one core.
-pub fn train_tiny(dataset: &Dataset, opts: &TrainOptions, out: &Path) -> Result<TrainReport, PredictError> {
+pub fn train_tiny(
+    dataset: &Dataset,
+    opts: &TrainOptions,
+    out: &Path,
+) -> Result<TrainReport, PredictError> {
     let train_rows = dataset.split(Split::Train);
     if train_rows.is_empty() || opts.batch_size == 0 || opts.epochs == 0 {
-        return Err(PredictError::Model("need training rows, --epochs ≥ 1 and a batch size ≥ 1".into()));
+        return Err(PredictError::Model(
+            "need training rows, --epochs ≥ 1 and a batch size ≥ 1".into(),
+        ));
     }
     let tokenizer = build_wordpiece(train_rows.iter().map(|e| e.text.as_str()))?;
     let cfg = TinyConfig::small(tokenizer.get_vocab_size(true));
@@ -108,13 +127,18 @@ pub fn train_tiny(dataset: &Dataset, opts: &TrainOptions, out: &Path) -> Result<
     let encoded: Vec<Vec<u32>> = train_rows
         .iter()
         .map(|e| {
-            let enc = tokenizer.encode(e.text.as_str(), false).map_err(|e| PredictError::Tokenizer(e.to_string()))?;
+            let enc = tokenizer
+                .encode(e.text.as_str(), false)
+                .map_err(|e| PredictError::Tokenizer(e.to_string()))?;
             Ok(enc.get_ids().iter().copied().take(cfg.max_len).collect())
         })
         .collect::<Result<_, PredictError>>()?;
     let init = SeededInit::new(opts.seed);
     let vars = init.vars();
-    let model = TinyEncoder::new(&cfg, VarBuilder::from_backend(Box::new(init), DType::F32, Device::Cpu))?;
+    let model = TinyEncoder::new(
+        &cfg,
+        VarBuilder::from_backend(Box::new(init), DType::F32, Device::Cpu),
+    )?;
     fit(&model, &vars, &encoded, &train_rows, unk, opts)?;
 
     let classifier = TinyClassifier::from_parts(model, tokenizer.clone())?;
@@ -129,14 +153,23 @@ pub fn train_tiny(dataset: &Dataset, opts: &TrainOptions, out: &Path) -> Result<
     create_dir(out)?;
     let files = vec![
         (out.join("config.json"), pretty_json(&cfg)?),
-        (out.join("tokenizer.json"), tokenizer.to_string(true).map_err(|e| PredictError::Tokenizer(e.to_string()))?.into_bytes()),
+        (
+            out.join("tokenizer.json"),
+            tokenizer
+                .to_string(true)
+                .map_err(|e| PredictError::Tokenizer(e.to_string()))?
+                .into_bytes(),
+        ),
         (out.join("model.safetensors"), safetensors_bytes(&vars)?),
         (out.join("metrics.json"), pretty_json(&metrics)?),
     ];
     for (path, bytes) in &files {
         write_atomic(path, bytes)?;
     }
-    Ok(TrainReport { metrics, files: files.into_iter().map(|(p, _)| p).collect() })
+    Ok(TrainReport {
+        metrics,
+        files: files.into_iter().map(|(p, _)| p).collect(),
+    })
 }
 
 fn fit(
@@ -147,8 +180,16 @@ fn fit(
     unk: u32,
     opts: &TrainOptions,
 ) -> Result<(), PredictError> {
-    let params = ParamsAdamW { lr: opts.learning_rate, weight_decay: opts.weight_decay, ..ParamsAdamW::default() };
-    let mut all = vars.data().lock().map_err(|_| PredictError::Model("poisoned lock".into()))?.iter()
+    let params = ParamsAdamW {
+        lr: opts.learning_rate,
+        weight_decay: opts.weight_decay,
+        ..ParamsAdamW::default()
+    };
+    let mut all = vars
+        .data()
+        .lock()
+        .map_err(|_| PredictError::Model("poisoned lock".into()))?
+        .iter()
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect::<Vec<_>>();
     all.sort_by(|a, b| a.0.cmp(&b.0));
@@ -162,7 +203,8 @@ fn fit(
         order.shuffle(&mut rng);
         for batch in order.chunks(opts.batch_size) {
             opt.set_learning_rate(opts.learning_rate * (1.0 - step as f64 / total));
-            let (ids, mask, labels) = training_batch(batch, encoded, rows, unk, opts.unk_dropout, &mut rng)?;
+            let (ids, mask, labels) =
+                training_batch(batch, encoded, rows, unk, opts.unk_dropout, &mut rng)?;
             let logits = model.forward(&ids, &mask, true)?;
             let loss = candle_nn::loss::cross_entropy(&logits, &labels)?;
             opt.backward_step(&loss)?;
@@ -180,16 +222,28 @@ fn training_batch(
     dropout: f64,
     rng: &mut ChaCha8Rng,
 ) -> Result<(Tensor, Tensor, Tensor), PredictError> {
-    let len = batch.iter().map(|&i| encoded[i].len()).max().unwrap_or(1).max(1);
+    let len = batch
+        .iter()
+        .map(|&i| encoded[i].len())
+        .max()
+        .unwrap_or(1)
+        .max(1);
     let mut ids = vec![0u32; batch.len() * len];
     let mut mask = vec![0u32; batch.len() * len];
     for (r, &i) in batch.iter().enumerate() {
         for (c, &id) in encoded[i].iter().enumerate() {
-            ids[r * len + c] = if rng.random::<f64>() < dropout { unk } else { id };
+            ids[r * len + c] = if rng.random::<f64>() < dropout {
+                unk
+            } else {
+                id
+            };
             mask[r * len + c] = 1;
         }
     }
-    let labels: Vec<u32> = batch.iter().map(|&i| rows[i].label.index() as u32).collect();
+    let labels: Vec<u32> = batch
+        .iter()
+        .map(|&i| rows[i].label.index() as u32)
+        .collect();
     let dev = Device::Cpu;
     Ok((
         Tensor::from_vec(ids, (batch.len(), len), &dev)?,
@@ -207,8 +261,14 @@ pub(crate) fn pretty_json<T: Serialize>(v: &T) -> Result<Vec<u8>, PredictError> 
 
 /// Serialises every variable of `vars` as safetensors bytes (tensors sorted by name by the format).
 pub(crate) fn safetensors_bytes(vars: &candle_nn::VarMap) -> Result<Vec<u8>, PredictError> {
-    let data = vars.data().lock().map_err(|_| PredictError::Model("poisoned lock".into()))?;
-    let tensors: Vec<(String, Tensor)> = data.iter().map(|(k, v)| (k.clone(), v.as_tensor().clone())).collect();
+    let data = vars
+        .data()
+        .lock()
+        .map_err(|_| PredictError::Model("poisoned lock".into()))?;
+    let tensors: Vec<(String, Tensor)> = data
+        .iter()
+        .map(|(k, v)| (k.clone(), v.as_tensor().clone()))
+        .collect();
     drop(data);
     let mut sorted = tensors;
     sorted.sort_by(|a, b| a.0.cmp(&b.0));
@@ -228,7 +288,9 @@ pub fn train_bert_head(
 ) -> Result<(TrainReport, super::bert::BertClassifier), PredictError> {
     let train_rows = dataset.split(Split::Train);
     if train_rows.is_empty() || opts.epochs == 0 {
-        return Err(PredictError::Model("need training rows and --epochs ≥ 1".into()));
+        return Err(PredictError::Model(
+            "need training rows and --epochs ≥ 1".into(),
+        ));
     }
     let mut chunks = Vec::new();
     for chunk in train_rows.chunks(32) {
@@ -256,5 +318,11 @@ pub fn train_bert_head(
     for (path, bytes) in &files {
         write_atomic(path, bytes)?;
     }
-    Ok((TrainReport { metrics, files: files.into_iter().map(|(p, _)| p).collect() }, classifier))
+    Ok((
+        TrainReport {
+            metrics,
+            files: files.into_iter().map(|(p, _)| p).collect(),
+        },
+        classifier,
+    ))
 }
