@@ -2,6 +2,9 @@
 //!
 //! | module | what |
 //! |---|---|
+//! | [`app`] | the workshop app; live energy metrics |
 //! | [`units`] | re-export of [`energy::units`] |
+
+pub mod app;
 
 pub use energy::units;
