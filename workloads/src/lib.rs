@@ -3,8 +3,10 @@
 //! | module | what |
 //! |---|---|
 //! | [`app`] | the workshop app; live energy metrics |
+//! | [`chat`] | mock-LLM chat workload and EcoLogits-method impacts |
 //! | [`units`] | re-export of [`energy::units`] |
 
 pub mod app;
+pub mod chat;
 
 pub use energy::units;

@@ -1,7 +1,11 @@
 //! One module per subcommand; `run` dispatches and returns the process exit code.
 
+mod ab;
+mod baseline;
 pub mod bench;
+mod compare;
 pub mod push;
+mod report;
 mod schema;
 
 use crate::cli::{Cli, Command};
@@ -10,8 +14,12 @@ use std::process::ExitCode;
 /// Run the parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
-        Command::Bench(args) => bench::run(args),
+        Command::Bench(args) => bench::run(*args),
         Command::Schema => schema::run(),
+        Command::Ab(args) => ab::run(args),
         Command::Push(args) => push::run(&args),
+        Command::Compare(args) => compare::run(args),
+        Command::Baseline(cmd) => baseline::run(cmd),
+        Command::Report(args) => report::run(args),
     }
 }

@@ -95,6 +95,66 @@ pub fn seconds(s: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::record::schema::LatencySummary;
+
+    fn run_with(w: WorkloadResult) -> RunResult {
+        let v = serde_json::json!({
+            "schema_version": 1, "harness_version": "0", "run_id": "r", "started_at": "t", "complete": true,
+            "git": {}, "machine": {"fingerprint": "f", "hostname": "h", "cpu_model": "c", "logical_cpus": 1,
+            "ram_bytes": 1, "os": "o", "kernel": "k"}, "meters": [],
+            "intensity": {"source": "fixed", "zone": null, "intensity_g_per_kwh": 400.0},
+            "config": {"workloads": [], "duration_s": 1.0, "ops": null, "warmup_s": 0.0, "repetitions": 1,
+            "concurrency": 1, "rate_ops_per_s": null, "target": "in-process", "meter": "auto",
+            "attribution": "process-cpu-share"}, "warnings": [], "workloads": []
+        });
+        let mut run: RunResult = serde_json::from_value(v).expect("valid run");
+        run.workloads.push(w);
+        run
+    }
+
+    #[test]
+    fn renders_one_row_per_workload_in_both_styles() {
+        let w = WorkloadResult {
+            name: "spin:1000000".into(),
+            ops: 990,
+            errors: 10,
+            errors_by_kind: Default::default(),
+            throughput_ops_per_s: 330.0,
+            energy_j_per_op: 0.0123,
+            energy_j_per_op_net: 0.01,
+            energy_kwh_per_op: 0.0123 / 3.6e6,
+            emissions_g_per_op: 1.37e-6,
+            emissions_g_per_op_net: 1.1e-6,
+            energy_source: "model".into(),
+            latency_s: LatencySummary {
+                p50: 0.0021,
+                p90: 0.003,
+                p95: 0.0035,
+                p99: 0.0061,
+                max: 0.01,
+                mean: 0.0022,
+            },
+            histogram: String::new(),
+            repetitions: vec![],
+        };
+        let run = run_with(w);
+        let md = render(&run, TableStyle::Markdown);
+        let lines: Vec<&str> = md.lines().collect();
+        assert_eq!(lines.len(), 3, "{md}");
+        assert_eq!(
+            lines[0],
+            "| workload     | ops/s | p50     | p95     | p99     | J/op   | gCO2eq/op | errors     | meter |"
+        );
+        assert_eq!(
+            lines[2],
+            "| spin:1000000 | 330   | 2.10 ms | 3.50 ms | 6.10 ms | 0.0123 | 1.37e-6   | 10 (1.0 %) | model |"
+        );
+        let term = render(&run, TableStyle::Terminal);
+        assert!(
+            term.starts_with('┌') && term.contains("│ spin:1000000 │"),
+            "{term}"
+        );
+    }
 
     #[test]
     fn numbers_keep_three_significant_digits() {

@@ -1,13 +1,17 @@
 //! The run's meter: the `energy` crate's selected meters ([`energy::meter::select`]) read as one set, plus the
 //! attribution of machine energy to the measured process.
 //!
+//! Whose energy: [`Charge::Process`] attributes the machine energy to one process (this one in-process, or the server
+//! given by `--server-pid`) by its share of busy CPU time; [`Charge::Machine`] charges the whole machine (used with
+//! `--target` and no `--server-pid`), so net = machine energy − idle.
+//!
 //! During a window a background task reads the set every [`SAMPLE_INTERVAL`] (the model meter integrates load between
 //! reads, as CodeCarbon samples once a second); [`RunMeter::end`] reads once more and attributes the machine energy
 //! to the process by its share of busy CPU time (`process-cpu-share`, [`energy::meter::attribution`]), gross and net
 //! of idle power.
 
 use crate::record::schema::MeterInfo;
-use energy::cputime::{DEFAULT_PROC_ROOT, ProcessRef};
+use energy::cputime::{DEFAULT_PROC_ROOT, MachineCpuTimes, ProcessRef, machine_cpu_times};
 use energy::meter::attribution::{Attribution, ShareProbe, attribute};
 use energy::meter::{MeterChoice, MeterConfig, MeterSet, MeterStatus, select};
 use energy::units::{Joules, Seconds, Watts};
@@ -25,11 +29,38 @@ pub struct WindowEnergy {
     /// Process share of each component's gross energy (`cpu_model`, `ram_model`, `cpu_package`...).
     pub components: BTreeMap<String, Joules>,
     pub attribution: Attribution,
-    /// CPU time of the measured process over the window.
+    /// CPU time of the charged process over the window (machine busy CPU time with [`Charge::Machine`]).
     pub process_cpu: Seconds,
     /// Machine energy (unattributed) and the window length, for the idle baseline.
     pub machine: Joules,
     pub duration: Seconds,
+}
+
+/// Who the measured energy is charged to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Charge {
+    /// A process's share of the machine by CPU time.
+    Process(ProcessRef),
+    /// The whole machine (net of idle).
+    Machine,
+}
+
+impl Charge {
+    /// The `config.attribution` name.
+    pub fn method_name(self) -> &'static str {
+        match self {
+            Charge::Process(ProcessRef::Current) => "process-cpu-share",
+            Charge::Process(ProcessRef::Pid(_)) => "server-pid-cpu-share",
+            Charge::Machine => "machine-minus-idle",
+        }
+    }
+}
+
+/// CPU-time state at the start of a window.
+#[derive(Debug)]
+enum Probe {
+    Share(ShareProbe),
+    Machine(MachineCpuTimes),
 }
 
 /// The selected meters, their report, and the attribution probe.
@@ -37,8 +68,8 @@ pub struct WindowEnergy {
 pub struct RunMeter {
     set: Arc<Mutex<MeterSet>>,
     sources: String,
-    process: ProcessRef,
-    window: Option<(ShareProbe, Instant, tokio::task::JoinHandle<()>)>,
+    charge: Charge,
+    window: Option<(Probe, Instant, tokio::task::JoinHandle<()>)>,
 }
 
 /// What selecting the meters reported: every meter considered and the warnings (estimates, fakes, fallbacks).
@@ -64,8 +95,8 @@ fn info(s: &MeterStatus) -> MeterInfo {
 }
 
 impl RunMeter {
-    /// Select meters for `choice` and attribute their energy to `process`.
-    pub fn select(choice: MeterChoice, process: ProcessRef) -> anyhow::Result<(Self, MeterReport)> {
+    /// Select meters for `choice` and charge their energy as `charge` says.
+    pub fn select(choice: MeterChoice, charge: Charge) -> anyhow::Result<(Self, MeterReport)> {
         let selection = select(choice, &MeterConfig::default()).map_err(|e| {
             anyhow::anyhow!("--meter {choice}: {e}; `harness meters` lists what this machine has")
         })?;
@@ -84,7 +115,7 @@ impl RunMeter {
             Self {
                 set: Arc::new(Mutex::new(set)),
                 sources,
-                process,
+                charge,
                 window: None,
             },
             report,
@@ -102,8 +133,12 @@ impl RunMeter {
             sampler.abort();
         }
         lock(&self.set)?.start()?;
-        let probe = ShareProbe::start(Path::new(DEFAULT_PROC_ROOT), self.process)
-            .map_err(|e| anyhow::anyhow!("reading CPU times for attribution: {e}"))?;
+        let root = Path::new(DEFAULT_PROC_ROOT);
+        let probe = match self.charge {
+            Charge::Process(p) => ShareProbe::start(root, p).map(Probe::Share),
+            Charge::Machine => machine_cpu_times(root).map(Probe::Machine),
+        }
+        .map_err(|e| anyhow::anyhow!("reading CPU times for attribution: {e}"))?;
         let set = Arc::clone(&self.set);
         let sampler = tokio::spawn(async move {
             let mut tick = tokio::time::interval(SAMPLE_INTERVAL);
@@ -130,11 +165,21 @@ impl RunMeter {
         sampler.abort();
         let reading = lock(&self.set)?.read()?;
         let duration = Seconds(started.elapsed().as_secs_f64());
-        let cpu = probe
-            .finish()
-            .map_err(|e| anyhow::anyhow!("reading CPU times for attribution: {e}"))?;
+        let cpu_err = |e: std::io::Error| anyhow::anyhow!("reading CPU times for attribution: {e}");
         let machine = reading.total();
-        let attribution = attribute(machine, duration, cpu.process, cpu.machine_busy, idle_power);
+        let (attribution, process_cpu) = match probe {
+            Probe::Share(p) => {
+                let cpu = p.finish().map_err(cpu_err)?;
+                let a = attribute(machine, duration, cpu.process, cpu.machine_busy, idle_power);
+                (a, cpu.process)
+            }
+            Probe::Machine(start) => {
+                let now = machine_cpu_times(Path::new(DEFAULT_PROC_ROOT)).map_err(cpu_err)?;
+                let zero = Seconds(0.0);
+                let a = attribute(machine, duration, zero, zero, idle_power);
+                (a, now.busy - start.busy)
+            }
+        };
         let components = reading
             .energy
             .iter()
@@ -143,7 +188,7 @@ impl RunMeter {
         Ok(WindowEnergy {
             components,
             attribution,
-            process_cpu: cpu.process,
+            process_cpu,
             machine,
             duration,
         })

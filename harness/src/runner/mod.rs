@@ -183,3 +183,88 @@ pub fn aggregate(
         repetitions: samples.to_vec(),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use energy::meter::attribution::attribute;
+    use energy::units::Seconds;
+    use std::collections::BTreeMap;
+
+    fn window(machine_j: f64, share_cpu: f64, idle_w: f64) -> WindowEnergy {
+        let attribution = attribute(
+            Joules(machine_j),
+            Seconds(1.0),
+            Seconds(share_cpu),
+            Seconds(1.0),
+            Some(Watts(idle_w)),
+        );
+        WindowEnergy {
+            components: BTreeMap::from([("cpu_model".to_string(), Joules(machine_j * share_cpu))]),
+            attribution,
+            process_cpu: Seconds(share_cpu),
+            machine: Joules(machine_j),
+            duration: Seconds(1.0),
+        }
+    }
+
+    fn recorded(ops: u32) -> Recorded {
+        let mut r = Recorder::new();
+        for _ in 0..ops {
+            r.record_ok(Duration::from_millis(2));
+        }
+        Recorded {
+            recorder: r,
+            wall: Duration::from_secs(1),
+        }
+    }
+
+    #[test]
+    fn per_op_energy_and_emissions_follow_the_attribution() {
+        // Machine 20 J over 1 s, process share 0.5, idle 8 W: gross 10 J, net (20 − 8) × 0.5 = 6 J.
+        let s = sample(
+            0,
+            &recorded(10),
+            &window(20.0, 0.5, 8.0),
+            GramsPerKwh(360.0),
+        );
+        assert_eq!((s.ops, s.energy_j_total, s.energy_j_net), (10, 10.0, 6.0));
+        assert_eq!(s.energy_j_per_op, 1.0);
+        assert!((s.energy_j_per_op_net - 0.6).abs() < 1e-12);
+        assert!((s.emissions_g_per_op - 1.0 / 3.6e6 * 360.0).abs() < 1e-15);
+        assert_eq!(s.throughput_ops_per_s, 10.0);
+        assert_eq!(s.energy_j["cpu_model"], 10.0);
+    }
+
+    #[test]
+    fn the_aggregate_is_a_ratio_of_totals() {
+        let a = sample(
+            0,
+            &recorded(10),
+            &window(20.0, 0.5, 0.0),
+            GramsPerKwh(100.0),
+        );
+        let b = sample(
+            1,
+            &recorded(30),
+            &window(20.0, 0.5, 0.0),
+            GramsPerKwh(100.0),
+        );
+        let mut merged = recorded(10).recorder;
+        merged.merge(&recorded(30).recorder);
+        let w = aggregate("x", &[a, b], &merged, "model", GramsPerKwh(100.0)).expect("aggregate");
+        // (10 + 10) J / (10 + 30) ops = 0.5 J/op, not the mean of 1.0 and 0.333.
+        assert_eq!(w.energy_j_per_op, 0.5);
+        assert_eq!(w.ops, 40);
+        assert_eq!(w.throughput_ops_per_s, 20.0);
+        assert_eq!(w.energy_kwh_per_op, 0.5 / 3.6e6);
+        assert_eq!(w.repetitions.len(), 2);
+        assert!(!w.histogram.is_empty());
+    }
+
+    #[test]
+    fn no_successful_op_gives_zero_per_op_not_infinity() {
+        let s = sample(0, &recorded(0), &window(20.0, 0.5, 0.0), GramsPerKwh(100.0));
+        assert_eq!((s.energy_j_per_op, s.throughput_ops_per_s), (0.0, 0.0));
+    }
+}
