@@ -212,6 +212,9 @@ mod tests {
     #[test]
     fn rejects_wrong_shape_with_example() {
         let err = Verdicts::parse("[1,2]", "c.json").expect_err("not an object");
-        assert!(err.to_string().contains("harness compare --format json"), "{err}");
+        assert!(
+            err.to_string().contains("harness compare --format json"),
+            "{err}"
+        );
     }
 }

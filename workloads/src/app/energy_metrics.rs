@@ -91,7 +91,12 @@ const OURS: &[&str] = &["project_name", "meter"];
 const CODECARBON: &[&str] = &["project_name", "tracking_mode"];
 const CC_VALUES: &[&str] = &[PROJECT_NAME, "process"];
 
-fn gauge(registry: &Registry, name: &str, help: &str, labels: &[&str]) -> prometheus::Result<GaugeVec> {
+fn gauge(
+    registry: &Registry,
+    name: &str,
+    help: &str,
+    labels: &[&str],
+) -> prometheus::Result<GaugeVec> {
     let g = GaugeVec::new(Opts::new(name, help), labels)?;
     registry.register(Box::new(g.clone()))?;
     Ok(g)
@@ -132,14 +137,35 @@ impl EnergyMetrics {
                 cc("codecarbon_ram_power", "RAM power (W)")?,
             ],
             cc_energy: [
-                cc("codecarbon_cpu_energy", "Energy used by the CPU since start (kWh)")?,
-                cc("codecarbon_gpu_energy", "Energy used by the GPU since start (kWh)")?,
-                cc("codecarbon_ram_energy", "Energy used by the RAM since start (kWh)")?,
+                cc(
+                    "codecarbon_cpu_energy",
+                    "Energy used by the CPU since start (kWh)",
+                )?,
+                cc(
+                    "codecarbon_gpu_energy",
+                    "Energy used by the GPU since start (kWh)",
+                )?,
+                cc(
+                    "codecarbon_ram_energy",
+                    "Energy used by the RAM since start (kWh)",
+                )?,
             ],
-            cc_consumed: cc("codecarbon_energy_consumed", "Sum of cpu, gpu and ram energy since start (kWh)")?,
-            cc_emissions: cc("codecarbon_emissions", "Emissions as CO2-equivalents [CO2eq] since start (kg)")?,
-            cc_rate: cc("codecarbon_emissions_rate", "Emissions over the last interval divided by its duration (Kg/s)")?,
-            cc_duration: cc("codecarbon_duration", "Duration since the sampler started (s)")?,
+            cc_consumed: cc(
+                "codecarbon_energy_consumed",
+                "Sum of cpu, gpu and ram energy since start (kWh)",
+            )?,
+            cc_emissions: cc(
+                "codecarbon_emissions",
+                "Emissions as CO2-equivalents [CO2eq] since start (kg)",
+            )?,
+            cc_rate: cc(
+                "codecarbon_emissions_rate",
+                "Emissions over the last interval divided by its duration (Kg/s)",
+            )?,
+            cc_duration: cc(
+                "codecarbon_duration",
+                "Duration since the sampler started (s)",
+            )?,
         };
         m.ensure_series();
         Ok(m)
@@ -154,7 +180,12 @@ impl EnergyMetrics {
         for g in self.cc_power.iter().chain(&self.cc_energy) {
             g.with_label_values(CC_VALUES);
         }
-        for g in [&self.cc_consumed, &self.cc_emissions, &self.cc_rate, &self.cc_duration] {
+        for g in [
+            &self.cc_consumed,
+            &self.cc_emissions,
+            &self.cc_rate,
+            &self.cc_duration,
+        ] {
             g.with_label_values(CC_VALUES);
         }
     }
@@ -162,7 +193,8 @@ impl EnergyMetrics {
     /// Sets the grid intensity applied from now on (the app calls it when it fetches a fresh value).
     pub fn set_intensity(&self, intensity: GramsPerKwh) {
         if intensity.0.is_finite() && intensity.0 >= 0.0 {
-            self.intensity_bits.store(intensity.0.to_bits(), Ordering::Relaxed);
+            self.intensity_bits
+                .store(intensity.0.to_bits(), Ordering::Relaxed);
         }
     }
 
@@ -171,11 +203,25 @@ impl EnergyMetrics {
     }
 
     /// Accounts one interval: `delta` energy over `interval`, with `total` energy and `elapsed` time since start.
-    pub fn observe(&self, delta: FamilyEnergy, interval: Seconds, total: FamilyEnergy, elapsed: Seconds) {
+    pub fn observe(
+        &self,
+        delta: FamilyEnergy,
+        interval: Seconds,
+        total: FamilyEnergy,
+        elapsed: Seconds,
+    ) {
         let ours = [PROJECT_NAME, self.meter.as_str()];
         let grams = delta.total().0 / JOULES_PER_KWH * self.intensity().0;
-        let per_s = |j: Joules| if interval.0 > 0.0 { j.0 / interval.0 } else { 0.0 };
-        self.power.with_label_values(&ours).set(per_s(delta.total()));
+        let per_s = |j: Joules| {
+            if interval.0 > 0.0 {
+                j.0 / interval.0
+            } else {
+                0.0
+            }
+        };
+        self.power
+            .with_label_values(&ours)
+            .set(per_s(delta.total()));
         self.energy.with_label_values(&ours).inc_by(delta.total().0);
         self.emissions.with_label_values(&ours).inc_by(grams);
         for (g, j) in self.cc_power.iter().zip([delta.cpu, delta.gpu, delta.ram]) {
@@ -188,10 +234,16 @@ impl EnergyMetrics {
             .with_label_values(CC_VALUES)
             .set(total.total().0 / JOULES_PER_KWH);
         let emissions_kg = self.emissions.with_label_values(&ours).get() / 1000.0;
-        self.cc_emissions.with_label_values(CC_VALUES).set(emissions_kg);
+        self.cc_emissions
+            .with_label_values(CC_VALUES)
+            .set(emissions_kg);
         self.cc_rate
             .with_label_values(CC_VALUES)
-            .set(if interval.0 > 0.0 { grams / 1000.0 / interval.0 } else { 0.0 });
+            .set(if interval.0 > 0.0 {
+                grams / 1000.0 / interval.0
+            } else {
+                0.0
+            });
         self.cc_duration.with_label_values(CC_VALUES).set(elapsed.0);
     }
 }
@@ -254,7 +306,9 @@ pub fn spawn_sampler(
                     previous = (total, reading.duration);
                 }
                 Err(e) if !warned => {
-                    tracing::warn!("live energy sampler: {e}; skipping samples until it reads again");
+                    tracing::warn!(
+                        "live energy sampler: {e}; skipping samples until it reads again"
+                    );
                     warned = true;
                 }
                 Err(_) => {}
@@ -304,15 +358,32 @@ mod tests {
         };
         m.observe(step, Seconds(2.0), total, Seconds(4.0));
         let t = text(&registry);
-        assert_eq!(value(&t, r#"process_energy_joules_total{meter="fake",project_name="workloads"}"#), 40.0);
-        assert_eq!(value(&t, r#"process_power_watts{meter="fake",project_name="workloads"}"#), 10.0);
+        assert_eq!(
+            value(
+                &t,
+                r#"process_energy_joules_total{meter="fake",project_name="workloads"}"#
+            ),
+            40.0
+        );
+        assert_eq!(
+            value(
+                &t,
+                r#"process_power_watts{meter="fake",project_name="workloads"}"#
+            ),
+            10.0
+        );
         // 40 J = 40/3.6e6 kWh at 360 g/kWh = 0.004 g.
-        let grams = value(&t, r#"process_emissions_grams_total{meter="fake",project_name="workloads"}"#);
+        let grams = value(
+            &t,
+            r#"process_emissions_grams_total{meter="fake",project_name="workloads"}"#,
+        );
         assert!((grams - 0.004).abs() < 1e-12, "{grams}");
         let cc = r#"{project_name="workloads",tracking_mode="process"}"#;
         assert_eq!(value(&t, &format!("codecarbon_cpu_power{cc}")), 9.0);
         assert_eq!(value(&t, &format!("codecarbon_ram_power{cc}")), 1.0);
-        assert!((value(&t, &format!("codecarbon_energy_consumed{cc}")) - 40.0 / 3.6e6).abs() < 1e-15);
+        assert!(
+            (value(&t, &format!("codecarbon_energy_consumed{cc}")) - 40.0 / 3.6e6).abs() < 1e-15
+        );
         assert!((value(&t, &format!("codecarbon_emissions{cc}")) - 0.004e-3).abs() < 1e-15);
         assert_eq!(value(&t, &format!("codecarbon_duration{cc}")), 4.0);
     }
@@ -324,7 +395,10 @@ mod tests {
         m.set_intensity(GramsPerKwh(f64::NAN));
         assert_eq!(m.intensity(), DEFAULT_INTENSITY);
         let t = text(&registry);
-        assert!(t.contains(r#"process_energy_joules_total{meter="model",project_name="workloads"} 0"#), "{t}");
+        assert!(
+            t.contains(r#"process_energy_joules_total{meter="model",project_name="workloads"} 0"#),
+            "{t}"
+        );
         assert!(t.contains("# TYPE codecarbon_emissions gauge"), "{t}");
     }
 
@@ -348,17 +422,30 @@ mod tests {
         let registry = Registry::new();
         let metrics = EnergyMetrics::register(&registry, "fake").expect("register");
         let meter = FakeMeter::new(Watts(5.0));
-        let handle = spawn_sampler(metrics, Box::new(meter), Duration::from_millis(20)).expect("start");
+        let handle =
+            spawn_sampler(metrics, Box::new(meter), Duration::from_millis(20)).expect("start");
         tokio::time::sleep(Duration::from_millis(300)).await;
         handle.stop().await;
         let t = text(&registry);
         let cc = r#"{project_name="workloads",tracking_mode="process"}"#;
         let elapsed = value(&t, &format!("codecarbon_duration{cc}"));
-        let joules = value(&t, r#"process_energy_joules_total{meter="fake",project_name="workloads"}"#);
-        assert!(elapsed > 0.1, "the sampler read the meter over time: {elapsed} s\n{t}");
+        let joules = value(
+            &t,
+            r#"process_energy_joules_total{meter="fake",project_name="workloads"}"#,
+        );
+        assert!(
+            elapsed > 0.1,
+            "the sampler read the meter over time: {elapsed} s\n{t}"
+        );
         // Counters sum the intervals; the fake meter's total is 5 W × its elapsed time.
-        assert!((joules - 5.0 * elapsed).abs() < 1e-6, "{joules} J after {elapsed} s at 5 W");
-        let watts = value(&t, r#"process_power_watts{meter="fake",project_name="workloads"}"#);
+        assert!(
+            (joules - 5.0 * elapsed).abs() < 1e-6,
+            "{joules} J after {elapsed} s at 5 W"
+        );
+        let watts = value(
+            &t,
+            r#"process_power_watts{meter="fake",project_name="workloads"}"#,
+        );
         assert!((watts - 5.0).abs() < 1e-6, "{watts}");
     }
 
