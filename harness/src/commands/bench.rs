@@ -28,8 +28,6 @@ use std::time::Duration;
 pub const DEFAULT_DURATION: Duration = Duration::from_secs(3);
 /// Most ops in flight for an open loop when --concurrency is not given.
 pub const DEFAULT_OPEN_LOOP_IN_FLIGHT: u32 = 64;
-/// Intensity used without --intensity: the world average CodeCarbon falls back to (gCO2eq/kWh).
-pub const WORLD_AVERAGE_G_PER_KWH: f64 = 475.0;
 
 /// `harness bench`'s options, validated.
 #[derive(Debug, Clone)]
@@ -120,7 +118,7 @@ impl BenchPlan {
                 Charge::Machine
             }
         };
-        let intensity = parse_intensity(args.intensity.as_deref(), &mut warnings)?;
+        let intensity = parse_intensity(args.intensity.as_deref(), &args.zone)?;
         let push = PushPlan::from_flags(args.push.as_deref(), &args.push_flags)?;
         Ok(Self {
             specs,
@@ -174,33 +172,47 @@ fn logical_cpus() -> u32 {
     std::thread::available_parallelism().map_or(1, |n| u32::try_from(n.get()).unwrap_or(u32::MAX))
 }
 
-fn parse_intensity(
-    value: Option<&str>,
-    warnings: &mut Vec<String>,
-) -> anyhow::Result<IntensityInfo> {
-    let Some(v) = value else {
-        warnings.push(format!(
-            "no --intensity given: using the world average {WORLD_AVERAGE_G_PER_KWH} gCO2eq/kWh (CodeCarbon's fallback)"
-        ));
-        return Ok(IntensityInfo {
-            source: "fixed".into(),
-            zone: None,
-            intensity_g_per_kwh: WORLD_AVERAGE_G_PER_KWH,
-        });
-    };
-    let number = v.strip_prefix("fixed:").unwrap_or(v);
-    let g: f64 = number
-        .trim()
-        .parse()
-        .ok()
-        .filter(|g: &f64| g.is_finite() && *g >= 0.0)
-        .with_context(|| {
-            format!("--intensity `{v}`: expected gCO2eq/kWh as a number ≥ 0, e.g. --intensity 380")
-        })?;
+/// The run's carbon intensity: `--intensity N` / `fixed:N` (g/kWh), `--intensity country:XX`, or the country table
+/// for `--zone` (ISO alpha-2 or alpha-3; default `DE`).
+pub fn parse_intensity(value: Option<&str>, zone: &str) -> anyhow::Result<IntensityInfo> {
+    match value {
+        Some(v) if v.starts_with("country:") => {
+            country_intensity(&v["country:".len()..], "--intensity")
+        }
+        Some(v) => {
+            let number = v.strip_prefix("fixed:").unwrap_or(v);
+            let g: f64 = number
+                .trim()
+                .parse()
+                .ok()
+                .filter(|g: &f64| g.is_finite() && *g >= 0.0)
+                .with_context(|| {
+                    format!(
+                        "--intensity `{v}`: expected gCO2eq/kWh as a number ≥ 0 (e.g. --intensity 380) \
+                         or country:XX (e.g. country:FR)"
+                    )
+                })?;
+            Ok(IntensityInfo {
+                source: "fixed".into(),
+                zone: None,
+                intensity_g_per_kwh: g,
+            })
+        }
+        None => country_intensity(zone, "--zone"),
+    }
+}
+
+fn country_intensity(code: &str, flag: &str) -> anyhow::Result<IntensityInfo> {
+    let c = energy::country::intensity(code).with_context(|| {
+        format!(
+            "{flag} `{code}` is not in CodeCarbon's country table: give an ISO code like DE or DEU, \
+             or a number with --intensity 380"
+        )
+    })?;
     Ok(IntensityInfo {
-        source: "fixed".into(),
-        zone: None,
-        intensity_g_per_kwh: g,
+        source: "country".into(),
+        zone: Some(c.iso3),
+        intensity_g_per_kwh: c.intensity.0,
     })
 }
 
@@ -477,6 +489,37 @@ mod tests {
             histogram: String::new(),
             repetitions: vec![],
         }
+    }
+
+    #[test]
+    fn intensity_from_a_number_a_country_or_the_zone() {
+        let fixed = parse_intensity(Some("fixed:380"), "DE").expect("fixed");
+        assert_eq!(
+            (fixed.source.as_str(), fixed.intensity_g_per_kwh),
+            ("fixed", 380.0)
+        );
+        assert_eq!(
+            parse_intensity(Some("12.5"), "DE")
+                .expect("number")
+                .intensity_g_per_kwh,
+            12.5
+        );
+        let de = parse_intensity(None, "DE").expect("zone");
+        assert_eq!(
+            (de.source.as_str(), de.zone.as_deref()),
+            ("country", Some("DEU"))
+        );
+        assert_eq!(
+            de.intensity_g_per_kwh,
+            energy::country::intensity_or_world("DEU").0
+        );
+        let fr = parse_intensity(Some("country:fr"), "DE").expect("country");
+        assert_eq!(fr.zone.as_deref(), Some("FRA"));
+        assert!(fr.intensity_g_per_kwh < de.intensity_g_per_kwh);
+        let err = parse_intensity(None, "XX").expect_err("unknown zone");
+        assert!(err.to_string().contains("--zone `XX`"), "{err}");
+        assert!(parse_intensity(Some("-1"), "DE").is_err());
+        assert!(parse_intensity(Some("lots"), "DE").is_err());
     }
 
     #[test]
