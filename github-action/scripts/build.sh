@@ -34,7 +34,11 @@ fail() {
 read -r -a cargo_args <<<"${CARBON_CARGO_ARGS:-build --locked --profile $profile -p harness --bin harness}"
 
 # build_into SRC_DIR DEST: cargo build the harness in SRC_DIR and copy the binary to DEST/harness.
+# Cargo keys workspace members by their path relative to the workspace root and judges freshness by mtimes, so with a
+# shared target directory a checkout whose files are older than the other side's build would be taken as already
+# built. Touching every tracked file first makes each side's workspace crates compile from their own sources.
 build_into() {
+  (cd "$1" && git ls-files -z | xargs -0 touch -c --)
   echo "::group::cargo ${cargo_args[*]} in $1"
   (cd "$1" && cargo "${cargo_args[@]}") || {
     echo "::endgroup::"

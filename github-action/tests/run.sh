@@ -193,13 +193,16 @@ else
   # Two real builds: the base is the harness built from this working tree (the fixture's base commit has the same
   # files), the head is the patched commit built by build.sh. The build reuses the already-compiled dependencies:
   # `cargo test --workspace --no-run` has the same feature set as the `cargo test --workspace` CI runs first.
-  export CARBON_MODE=baseline CARBON_CARGO_ARGS="test --locked --workspace --no-run --quiet"
+  export CARBON_MODE=baseline CARBON_PROFILE=dev CARBON_CARGO_ARGS="test --locked --workspace --no-run --quiet"
   set +e
   (cd "$tmp/repo" && bash "$scripts/build.sh") >"$case_dir/build.stdout" 2>"$case_dir/build.stderr"
   build_rc=$?
   set -e
   unset CARBON_CARGO_ARGS
-  cp "$tmp/base-harness" "$target/debug/harness" # build.sh left the patched head binary there
+  # build.sh left the patched head's artifacts in the shared target directory, newer than this tree's sources: put
+  # the binary back and make the next cargo build here recompile the workspace crates from this tree.
+  cp "$tmp/base-harness" "$target/debug/harness"
+  touch -c "$src"/{energy,workloads,harness}/src/lib.rs
   check "build.sh built the head" test "$build_rc" -eq 0
   git -C "$tmp/repo" worktree add --quiet --detach "$tmp/base-src" "$base_sha"
   export CARBON_MODE=ab BASE_BIN="$tmp/base-harness" BASE_DIR="$tmp/base-src" HEAD_DIR="$tmp/repo"

@@ -277,7 +277,8 @@ const AB_EXAMPLES: &str = "Examples:
   harness ab --base-bin ../base/target/release/harness --base-dir ../base \\
              --head-bin target/release/harness --workload spin:1000000 --duration 1s --repetitions 6
   harness ab --base-bin A/harness --head-bin B/harness -- --meter fake --warmup 0s --idle 0s
-Each side runs its own `harness bench --repetitions 1` per repetition; the result files go to --out-dir.
+Each side runs its own `harness bench --repetitions 1` per repetition; the result files (reps/, base.json, head.json,
+compare.json) go to --out-dir, and the comparison of head against base is printed as with `harness compare`.
 Exit codes: 0 no regression; 1 the head regressed; 2 the harness or one of the builds failed.";
 
 /// Options of `harness ab`.
@@ -313,6 +314,15 @@ pub struct AbArgs {
     /// Where the per-repetition and merged result files go (default: bench-results/ab/<UTC timestamp>).
     #[arg(long, value_name = "DIR")]
     pub out_dir: Option<PathBuf>,
+    /// Output format of the comparison on stdout (`compare.json` is always written to --out-dir too).
+    #[arg(long, value_enum, default_value_t = CompareFormat::Table)]
+    pub format: CompareFormat,
+    /// Noise threshold, as for `harness compare`: `3%`, or per group `energy=2%,latency=5%`.
+    #[arg(long, default_value = "3%")]
+    pub threshold: Thresholds,
+    /// Family-wise significance level, as for `harness compare`.
+    #[arg(long, default_value_t = crate::compare::DEFAULT_ALPHA)]
+    pub alpha: f64,
     /// Further `bench` options for both sides, after `--` (not --repetitions, --out or --format).
     #[arg(last = true, value_name = "BENCH_ARGS")]
     pub bench_args: Vec<String>,

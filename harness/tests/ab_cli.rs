@@ -12,7 +12,17 @@ use std::os::unix::fs::PermissionsExt as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+/// One single-repetition run of `spin:1000` whose cost (energy, emissions, latency) is proportional to `energy_j`.
 fn run_fixture(energy_j: f64) -> RunResult {
+    let latency = energy_j / 1000.0;
+    let latency_s = LatencySummary {
+        p50: latency,
+        p90: latency,
+        p95: latency,
+        p99: latency,
+        max: latency,
+        mean: latency,
+    };
     let rep = RepetitionSample {
         index: 0,
         ops: 100,
@@ -24,9 +34,9 @@ fn run_fixture(energy_j: f64) -> RunResult {
         energy_j_net: energy_j,
         energy_j_per_op: energy_j / 100.0,
         energy_j_per_op_net: energy_j / 100.0,
-        emissions_g_per_op: 0.0,
-        throughput_ops_per_s: 1000.0,
-        latency_s: LatencySummary::default(),
+        emissions_g_per_op: energy_j / 100.0 / 3.6e6 * 400.0,
+        throughput_ops_per_s: 10_000.0 / energy_j,
+        latency_s,
     };
     RunResult {
         schema_version: SCHEMA_VERSION,
@@ -112,11 +122,11 @@ struct Setup {
     head: PathBuf,
 }
 
-fn setup(head_fail_on: Option<u32>) -> Setup {
+fn setup(head_energy_j: f64, head_fail_on: Option<u32>) -> Setup {
     let dir = tempfile::tempdir().expect("tempdir");
     let log = dir.path().join("calls.log");
     let base = fake_build(dir.path(), "base", 10.0, &log, None);
-    let head = fake_build(dir.path(), "head", 10.0, &log, head_fail_on);
+    let head = fake_build(dir.path(), "head", head_energy_j, &log, head_fail_on);
     for d in ["base-src", "head-src"] {
         std::fs::create_dir(dir.path().join(d)).expect("mkdir");
     }
@@ -163,13 +173,27 @@ fn run_ab(s: &Setup, extra: &[&str]) -> Output {
 
 #[test]
 fn interleaves_abba_runs_each_build_in_its_dir_and_merges_each_side() {
-    let s = setup(None);
-    let out = run_ab(&s, &["--repetitions", "4", "--", "--warmup", "0s"]);
+    let s = setup(10.0, None);
+    let out = run_ab(
+        &s,
+        &[
+            "--repetitions",
+            "4",
+            "--format",
+            "json",
+            "--",
+            "--warmup",
+            "0s",
+        ],
+    );
     assert!(
         out.status.success(),
         "stderr: {}",
         String::from_utf8_lossy(&out.stderr)
     );
+    let printed: serde_json::Value =
+        serde_json::from_slice(&out.stdout).expect("--format json prints JSON");
+    assert_eq!(printed["verdict"], "unchanged", "{printed}");
     let log = std::fs::read_to_string(&s.log).expect("log");
     let calls: Vec<&str> = log.lines().collect();
     let sides: Vec<&str> = calls
@@ -214,11 +238,26 @@ fn interleaves_abba_runs_each_build_in_its_dir_and_merges_each_side() {
                 .is_file()
         );
     }
+    assert!(s.dir.path().join("out/compare.json").is_file());
+}
+
+#[test]
+fn a_costlier_head_is_a_regression_exit_1() {
+    let s = setup(15.0, None);
+    let out = run_ab(&s, &["--repetitions", "4", "--threshold", "5%"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "stderr: {stderr}");
+    assert!(stderr.contains("ab: overall regressed"), "{stderr}");
+    let bytes = std::fs::read(s.dir.path().join("out/compare.json")).expect("compare.json");
+    let json: serde_json::Value = serde_json::from_slice(&bytes).expect("json");
+    assert_eq!(json["verdict"], "regressed");
+    assert_eq!(json["base"]["label"], "base");
+    assert_eq!(json["candidate"]["label"], "head");
 }
 
 #[test]
 fn a_failing_build_is_a_harness_error_naming_the_side() {
-    let s = setup(Some(2));
+    let s = setup(10.0, Some(2));
     let out = run_ab(&s, &["--repetitions", "2"]);
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -232,7 +271,7 @@ fn a_failing_build_is_a_harness_error_naming_the_side() {
 
 #[test]
 fn bad_plans_are_refused_before_running_anything() {
-    let s = setup(None);
+    let s = setup(10.0, None);
     for (extra, expected) in [
         (
             &["--repetitions", "1"][..],

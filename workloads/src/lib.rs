@@ -2,6 +2,9 @@
 //!
 //! | module | what |
 //! |---|---|
+//! | [`chat`] | mock-LLM chat workload and EcoLogits-method impacts |
 //! | [`units`] | re-export of [`energy::units`] |
+
+pub mod chat;
 
 pub use energy::units;

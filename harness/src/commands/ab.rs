@@ -3,16 +3,19 @@
 //! The plan is validated once ([`AbPlan::from_args`]); then [`crate::ab::order::schedule`] gives the A B, B A, …
 //! order, each step runs one build's `harness bench --repetitions 1` ([`crate::ab::spawn`]), and each side's runs are
 //! merged ([`crate::ab::merge`]) into `base.json` and `head.json` in the output directory, next to the
-//! per-repetition files in `reps/`.
+//! per-repetition files in `reps/`. Finally the head is compared with the base exactly as `harness compare` does
+//! ([`crate::compare::compare`]); `compare.json` is written next to the runs and the chosen format is printed.
 
 use crate::ab::Side;
 use crate::ab::merge::merge_runs;
 use crate::ab::order::schedule;
 use crate::ab::spawn::Build;
-use crate::cli::AbArgs;
+use crate::cli::{AbArgs, CompareFormat};
+use crate::compare::{self, CompareSettings};
 use crate::record::schema::RunResult;
 use crate::record::store;
 use anyhow::{Context, bail};
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -28,6 +31,8 @@ pub struct AbPlan {
     /// Options given to every `bench` invocation of both sides.
     pub bench_args: Vec<String>,
     pub out_dir: PathBuf,
+    pub format: CompareFormat,
+    pub settings: CompareSettings,
 }
 
 impl AbPlan {
@@ -63,6 +68,12 @@ impl AbPlan {
             repetitions: args.repetitions,
             bench_args,
             out_dir,
+            format: args.format,
+            settings: CompareSettings {
+                alpha: args.alpha,
+                thresholds: args.threshold,
+                allow_cross_machine: false,
+            },
         })
     }
 }
@@ -131,8 +142,6 @@ fn default_out_dir() -> PathBuf {
 pub struct AbRuns {
     pub base: RunResult,
     pub head: RunResult,
-    pub base_path: PathBuf,
-    pub head_path: PathBuf,
 }
 
 /// Run the interleaved schedule and merge each side.
@@ -174,12 +183,7 @@ pub fn measure(plan: &AbPlan) -> anyhow::Result<AbRuns> {
     let head_path = plan.out_dir.join("head.json");
     write_json_atomic(&base_path, &base)?;
     write_json_atomic(&head_path, &head)?;
-    Ok(AbRuns {
-        base,
-        head,
-        base_path,
-        head_path,
-    })
+    Ok(AbRuns { base, head })
 }
 
 /// Write `run` as pretty JSON, atomically.
@@ -191,33 +195,31 @@ fn write_json_atomic(path: &Path, run: &RunResult) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Run `harness ab`.
+/// Run `harness ab`: measure, merge, compare; exit 1 when the head regressed.
 pub fn run(args: AbArgs) -> anyhow::Result<ExitCode> {
     let plan = AbPlan::from_args(args)?;
     let runs = measure(&plan)?;
-    for (b, h) in runs.base.workloads.iter().zip(&runs.head.workloads) {
-        let change = if b.energy_j_per_op > 0.0 {
-            h.energy_j_per_op / b.energy_j_per_op - 1.0
-        } else {
-            f64::NAN
-        };
-        println!(
-            "{}: base {:.6} J/op, head {:.6} J/op ({:+.1} %, before statistics)",
-            b.name,
-            b.energy_j_per_op,
-            h.energy_j_per_op,
-            change * 100.0
-        );
+    let comparison = compare::compare(&runs.base, "base", &runs.head, "head", plan.settings)
+        .context("comparing the head build with the base build")?;
+    let json = super::compare::render(&comparison, &runs.head, CompareFormat::Json, false)?;
+    store::write_atomic(&plan.out_dir.join("compare.json"), &json)?;
+    let colour = plan.format == CompareFormat::Table && super::compare::use_colour();
+    let bytes = super::compare::render(&comparison, &runs.head, plan.format, colour)?;
+    std::io::stdout()
+        .write_all(&bytes)
+        .context("cannot write to stdout")?;
+    for w in &comparison.warnings {
+        eprintln!("warning: {w}");
     }
-    println!(
-        "base: {}\nhead: {}",
-        runs.base_path.display(),
-        runs.head_path.display()
-    );
     eprintln!(
-        "ab: for the verdict: harness compare {} {}",
-        runs.base_path.display(),
-        runs.head_path.display()
+        "ab: overall {} (results in {}: base.json, head.json, compare.json)",
+        comparison.verdict,
+        plan.out_dir.display()
     );
-    Ok(ExitCode::SUCCESS)
+    let code = if comparison.has_regression() {
+        crate::EXIT_REGRESSION
+    } else {
+        crate::EXIT_OK
+    };
+    Ok(ExitCode::from(code))
 }
