@@ -27,7 +27,10 @@ impl Chat {
         let catalog = Catalog::embedded()?;
         let estimator = Estimator::new(catalog, PROVIDER, DEFAULT_MODEL, None)?;
         let client = ChatClient::new(&server.url(), estimator, DEFAULT_TIMEOUT)?;
-        Ok(Self { client, server: Mutex::new(Some(server)) })
+        Ok(Self {
+            client,
+            server: Mutex::new(Some(server)),
+        })
     }
 }
 
@@ -48,7 +51,11 @@ impl Workload for Chat {
 
     fn op(&self) -> OpFuture<'_> {
         Box::pin(async move {
-            let outcome = self.client.chat(SAMPLE_TEXT).await.map_err(|e| OpError::new(kind(&e), e.to_string()))?;
+            let outcome = self
+                .client
+                .chat(SAMPLE_TEXT)
+                .await
+                .map_err(|e| OpError::new(kind(&e), e.to_string()))?;
             std::hint::black_box(outcome);
             Ok(())
         })
