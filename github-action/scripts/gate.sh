@@ -66,7 +66,7 @@ for w in "${workloads[@]}"; do
   [[ -n "$w" ]] && bench_args+=(--workload "$w")
 done
 [[ -n "${CARBON_DURATION:-}" ]] && bench_args+=(--duration "$CARBON_DURATION")
-[[ -n "${CARBON_ZONE:-}" ]] && bench_args+=(--intensity "country:$CARBON_ZONE")
+[[ -n "${CARBON_ZONE:-}" ]] && bench_args+=(--zone "$CARBON_ZONE")
 if [[ -n "${CARBON_BENCH_ARGS:-}" ]]; then
   read -r -a extra <<<"$CARBON_BENCH_ARGS"
   bench_args+=("${extra[@]}")
