@@ -77,6 +77,10 @@ fn generalises_to_phrasings_it_never_saw() {
         .map(|((t, want), p)| format!("{t:?}: want {want}, got {} ({:.2})", p.label, p.score))
         .collect();
     let right = PARAPHRASES.len() - wrong.len();
+    eprintln!(
+        "paraphrases: {right}/{} right; wrong: {wrong:#?}",
+        PARAPHRASES.len()
+    );
     assert!(
         right * 100 >= PARAPHRASES.len() * 80,
         "{right}/{} right; wrong: {wrong:#?}",
