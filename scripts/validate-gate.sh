@@ -65,6 +65,30 @@ print(" ".join(f"{m['metric']}={m['change_ratio']*100:+.1f}%[{m['change_lower']*
 PY
 }
 
+# Shift-model estimate of the minimum detectable regression from the intervals measured at delta d: if the true change
+# were D instead of d, every log interval would move by ln(1+D) - ln(1+d). A pair says "regressed" when some metric's
+# interval (oriented so worse is positive) lies wholly above ln(1.03); the MDR is the smallest D that 95 % of pairs
+# would flag. An estimate from measured intervals, not a measurement: check it with DELTAS=<that value>.
+mdr_estimate() { # dir delta
+    python3 - "$1" "$2" <<'PY'
+import glob, json, math, sys
+d = float(sys.argv[2]) / 100
+margins = []
+for f in sorted(glob.glob(sys.argv[1] + "/p*/compare.json")):
+    c = json.load(open(f))
+    best = -math.inf
+    for m in c["metrics"]:
+        lo, hi = math.log1p(m["change_lower"]), math.log1p(m["change_upper"])
+        worse_low = -hi if m["metric"].startswith("throughput") else lo
+        best = max(best, worse_low - math.log1p(d))
+    margins.append(best)
+margins.sort()
+misses = len(margins) - math.ceil(0.95 * len(margins))
+needed = math.log1p(0.03) - margins[misses]
+print(f"MDR-ESTIMATE from delta={sys.argv[2]}%: about {math.expm1(needed) * 100:.1f}% would be flagged in >= 95% of {len(margins)} pairs")
+PY
+}
+
 echo "validate-gate: HARNESS=$HARNESS N=$N PAIRS=$PAIRS REPS=$REPS DURATION=$DURATION WARMUP=$WARMUP DELTAS='$DELTAS' OUT_DIR=$OUT_DIR"
 for d in $DELTAS; do
     M=$(python3 -c "print(round($N * (1 + $d / 100)))")
@@ -88,4 +112,5 @@ for d in $DELTAS; do
         echo "delta $d% pair $p: exit $code  $(summary "$dir/compare.json")"
     done
     echo "RESULT delta=$d% spin:$N vs spin:$M: regressed in $regressed/$PAIRS pairs, any improved verdict in $improved/$PAIRS ($(( $(date +%s) - start )) s)"
+    [ "$d" = 0 ] || mdr_estimate "$OUT_DIR/d$d" "$d"
 done

@@ -25,6 +25,7 @@ const QUICK: &[&str] = &[
 fn writes_a_schema_valid_file_and_prints_the_table() {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut args = QUICK.to_vec();
+    args[2] = "spin:20000,chat";
     args.extend(["--meter", "fake", "--intensity", "380", "--out", "run.json"]);
     let out = harness(dir.path(), &args);
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -49,6 +50,18 @@ fn writes_a_schema_valid_file_and_prints_the_table() {
     assert!(w["emissions_g_per_op"].as_f64().expect("g/op") > 0.0);
     assert_eq!(w["repetitions"].as_array().expect("reps").len(), 2);
     assert!(w["latency_s"]["p50"].as_f64().expect("p50") > 0.0);
+    // chat, in-process against its mock LLM on 127.0.0.1:0, and the mock announced.
+    let chat = &run["workloads"][1];
+    assert_eq!(chat["name"], "chat");
+    assert!(
+        chat["ops"].as_u64().expect("ops") > 0 && chat["errors"] == 0,
+        "{chat}"
+    );
+    assert!(
+        run["warnings"].to_string().contains("mock LLM"),
+        "{}",
+        run["warnings"]
+    );
 }
 
 #[test]

@@ -216,33 +216,42 @@ fn pushed_metrics_and_every_grafana_panel_reach_prometheus() {
         compare,
     ]);
 
-    // A real (short) bench run pushed by `harness bench --push`, with its own job so its series are told apart.
-    let bench_out = dir.path().join("bench.json");
-    harness(&[
-        "bench",
-        "--workload",
-        "spin:1000",
-        "--duration",
-        "200ms",
-        "--warmup",
-        "50ms",
-        "--idle",
-        "50ms",
-        "--repetitions",
-        "2",
-        "--concurrency",
-        "1",
-        "--meter",
-        "fake",
-        "--intensity",
-        "380",
-        "--out",
-        bench_out.to_str().expect("utf-8 path"),
-        "--push",
-        &pgw_url,
-        "--job",
-        "carbon_harness_bench",
-    ]);
+    // Two real (short) bench runs: the second pushed by `harness bench --push`, then compared with
+    // `harness compare --format json` and re-pushed with the verdicts (its own job, so its series are told apart).
+    let bench = |name: &str, push: Option<&str>| {
+        let out = dir.path().join(name);
+        let out_s = out.to_str().expect("utf-8 path").to_string();
+        let mut args = vec![
+            "bench",
+            "--workload",
+            "spin:1000",
+            "--duration",
+            "200ms",
+            "--warmup",
+            "50ms",
+            "--idle",
+            "50ms",
+            "--repetitions",
+            "3",
+            "--concurrency",
+            "1",
+            "--meter",
+            "fake",
+            "--intensity",
+            "380",
+            "--out",
+            &out_s,
+            "--job",
+            "carbon_harness_bench",
+        ];
+        if let Some(url) = push {
+            args.extend(["--push", url]);
+        }
+        harness(&args);
+        out_s
+    };
+    let base = bench("base.json", None);
+    let candidate = bench("candidate.json", Some(&pgw_url));
     for name in [
         "carbon_harness_operations_total",
         "carbon_harness_operation_energy_joules",
@@ -258,6 +267,36 @@ fn pushed_metrics_and_every_grafana_panel_reach_prometheus() {
             "{result:?}"
         );
     }
+    let report = dir.path().join("compare.json");
+    let report_s = report.to_str().expect("utf-8 path");
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_harness"))
+        .args([
+            "compare", &base, &candidate, "--format", "json", "--out", report_s,
+        ])
+        .status()
+        .expect("harness compare runs");
+    assert!(
+        matches!(status.code(), Some(0 | 1)),
+        "harness compare failed: {status}"
+    );
+    harness(&[
+        "push",
+        &candidate,
+        "--url",
+        &pgw_url,
+        "--job",
+        "carbon_harness_bench",
+        "--compare",
+        report_s,
+    ]);
+    let verdicts = prom.wait_for(
+        r#"carbon_harness_regression{job="carbon_harness_bench",workload="spin:1000",metric="energy_j_per_op"}"#,
+        Duration::from_secs(20),
+    );
+    assert!(
+        !verdicts.is_empty(),
+        "compare verdicts of the bench runs did not reach Prometheus"
+    );
 
     check_metrics(&prom, "carbon_harness"); // scraped from the Pushgateway, honor_labels kept our job
     check_metrics(&prom, REMOTE_JOB); // remote-written with the run's timestamp

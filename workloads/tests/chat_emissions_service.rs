@@ -211,3 +211,35 @@ async fn a_slow_mock_is_504() {
     );
     server.shutdown_token().cancel();
 }
+
+#[test]
+fn settings_build_a_service_without_contacting_the_llm_and_reject_unknown_models() {
+    use workloads::chat::emissions::ChatSettings;
+    let registry = Registry::new();
+    let down = ChatSettings {
+        llm_url: "http://127.0.0.1:9".into(),
+        ..ChatSettings::default()
+    };
+    let svc = down
+        .service(&registry)
+        .expect("builds while the LLM is down");
+    assert_eq!(svc.client().estimator().model().name, "gpt-4o-mini");
+    let unknown = ChatSettings {
+        model: "gpt-4o-mni".into(),
+        ..ChatSettings::default()
+    };
+    let e = unknown
+        .service(&Registry::new())
+        .expect_err("unknown model");
+    assert!(e.to_string().contains("gpt-4o-mini"), "{e}");
+    let zero = ChatSettings {
+        timeout: Duration::ZERO,
+        ..ChatSettings::default()
+    };
+    assert!(
+        zero.service(&Registry::new())
+            .expect_err("zero timeout")
+            .to_string()
+            .contains("--llm-timeout")
+    );
+}

@@ -361,6 +361,9 @@ impl Session {
         plan: &BenchPlan,
     ) -> anyhow::Result<runner::Measured> {
         let schedule = &plan.schedule;
+        if let Some(note) = spec.note(&plan.target) {
+            self.result.warnings.push(note);
+        }
         let workload = spec
             .start(&plan.target)
             .await

@@ -10,9 +10,11 @@
 //! | [`http`] | `--target`: one op is one GET against a running `workloads serve` |
 //! | [`spin`] | `spin:N`: N iterations of a fixed CPU-bound loop, the calibration workload |
 //! | [`recorder`] | per-worker HDR latency histogram (µs), op and error counts |
+//! | [`chat`] | `chat`: the workloads chat client against an in-process mock LLM |
 //! | [`closed`] | closed loop: N workers, each starts its next op when the previous one ends |
 //! | [`open`] | open loop at R ops/s; latency from the scheduled start (coordinated omission corrected, as in wrk2) |
 
+pub mod chat;
 pub mod closed;
 pub mod http;
 pub mod open;

@@ -9,7 +9,8 @@ use std::str::FromStr;
 use std::sync::Arc;
 
 /// The workloads `harness bench` runs when `--workload` is not given.
-pub const DEFAULT_WORKLOADS: &[&str] = &["spin:1000000"];
+/// (The app workloads whose in-process adapter exists in this build.)
+pub const DEFAULT_WORKLOADS: &[&str] = &["chat"];
 
 /// One workload to run, as parsed from `--workload`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -139,11 +140,26 @@ impl WorkloadSpec {
         }
     }
 
+    /// What the user must know about this workload's numbers (mocks in play), for the run's warnings.
+    pub fn note(&self, target: &Target) -> Option<String> {
+        match (self, target) {
+            (WorkloadSpec::Chat, Target::InProcess) => Some(
+                "chat calls an in-process mock LLM: its energy is the client side only; the LLM's own impacts are \
+                 EcoLogits estimates computed per call, not metered"
+                    .to_string(),
+            ),
+            _ => None,
+        }
+    }
+
     /// Build the workload for `target`; in-process, its mock upstreams start on 127.0.0.1:0.
     pub async fn start(&self, target: &Target) -> anyhow::Result<Arc<dyn Workload>> {
         let name = self.to_string();
         match (self, target) {
             (WorkloadSpec::Spin(n), Target::InProcess) => Ok(Arc::new(Spin::new(*n))),
+            (WorkloadSpec::Chat, Target::InProcess) => {
+                Ok(Arc::new(super::chat::Chat::start().await?))
+            }
             (WorkloadSpec::Spin(_), Target::Http(_)) => {
                 anyhow::bail!(
                     "--workload {name} runs in-process only; drop --target or use get:/PATH"

@@ -282,7 +282,9 @@ impl Builder<'_> {
         )?;
         for v in &verdicts.metrics {
             let l = &[v.workload.as_str(), v.metric.as_str()];
-            ratio.with_label_values(l).set(v.change_ratio);
+            if let Some(r) = v.change_ratio {
+                ratio.with_label_values(l).set(r);
+            }
             regression
                 .with_label_values(l)
                 .set(if v.is_regression() { 1.0 } else { 0.0 });

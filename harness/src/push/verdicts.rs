@@ -1,13 +1,17 @@
 //! The compare verdicts that `harness push --compare FILE` turns into `carbon_harness_change_ratio` and
 //! `carbon_harness_regression`.
 //!
-//! The file is JSON with a `metrics` array; each entry names a workload, a metric, the relative change of the candidate
-//! against the baseline (`0.05` = 5 % higher) and the verdict (`regressed`, `improved`, `unchanged`, `inconclusive`;
-//! case-insensitive). Extra fields are ignored, so a fuller compare report that carries this array can be passed as is:
+//! Two shapes are accepted (extra fields are ignored):
+//! * the report of `harness compare --format json`: `{"workloads": [{"name", "metrics": [{"metric", "change":
+//!   {"relative"}, "verdict"}]}]}`; a metric without a `change` (not testable) still gets its regression flag;
+//! * a flat list, for other tools: `{"metrics": [{"workload", "metric", "change_ratio", "verdict"}]}`:
 //!
 //! ```json
 //! {"metrics": [{"workload": "spin:1000", "metric": "energy_j_per_op", "change_ratio": 0.052, "verdict": "regressed"}]}
 //! ```
+//!
+//! `change_ratio` is `candidate / base − 1` (`0.05` = 5 % higher); verdicts are `regressed`, `improved`, `unchanged`
+//! or `inconclusive` (case-insensitive).
 
 use serde::Deserialize;
 use std::path::Path;
@@ -18,15 +22,57 @@ pub struct Verdicts {
     pub metrics: Vec<MetricVerdict>,
 }
 
+/// `harness compare --format json`, the parts used here.
+#[derive(Debug, Deserialize)]
+struct CompareReport {
+    workloads: Vec<ReportWorkload>,
+}
+
+#[derive(Debug, Deserialize)]
+struct ReportWorkload {
+    name: String,
+    metrics: Vec<ReportMetric>,
+}
+
+#[derive(Debug, Deserialize)]
+struct ReportMetric {
+    metric: String,
+    change: Option<ReportChange>,
+    verdict: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct ReportChange {
+    relative: f64,
+}
+
+impl From<CompareReport> for Verdicts {
+    fn from(report: CompareReport) -> Self {
+        let metrics = report
+            .workloads
+            .into_iter()
+            .flat_map(|w| {
+                w.metrics.into_iter().map(move |m| MetricVerdict {
+                    workload: w.name.clone(),
+                    metric: m.metric,
+                    change_ratio: m.change.map(|c| c.relative),
+                    verdict: m.verdict,
+                })
+            })
+            .collect();
+        Self { metrics }
+    }
+}
+
 /// One workload × metric comparison.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct MetricVerdict {
     pub workload: String,
     /// Metric compared, e.g. `energy_j_per_op`, `latency_p95_s`.
     pub metric: String,
-    /// Relative change, candidate vs baseline: `(candidate - base) / base`.
+    /// Relative change, candidate vs baseline: `candidate / base − 1`; absent when the metric could not be tested.
     #[serde(alias = "relative_change")]
-    pub change_ratio: f64,
+    pub change_ratio: Option<f64>,
     pub verdict: String,
 }
 
@@ -46,7 +92,7 @@ pub enum VerdictsError {
         source: std::io::Error,
     },
     #[error(
-        "{path} is not a compare report: {source}. Expected JSON like \
+        "{path} is not a compare report: {source}. Expected the output of `harness compare --format json` or JSON like \
          {{\"metrics\":[{{\"workload\":\"spin:1000\",\"metric\":\"energy_j_per_op\",\"change_ratio\":0.05,\"verdict\":\"regressed\"}}]}}"
     )]
     Parse {
@@ -76,12 +122,20 @@ impl Verdicts {
 
     /// Parses and validates report text; `path` only names the source in errors.
     pub fn parse(text: &str, path: &str) -> Result<Self, VerdictsError> {
-        let v: Verdicts = serde_json::from_str(text).map_err(|source| VerdictsError::Parse {
+        let parse_err = |source| VerdictsError::Parse {
             path: path.to_string(),
             source,
-        })?;
+        };
+        let value: serde_json::Value = serde_json::from_str(text).map_err(parse_err)?;
+        let v: Verdicts = if value.get("workloads").is_some() {
+            serde_json::from_value::<CompareReport>(value)
+                .map_err(parse_err)?
+                .into()
+        } else {
+            serde_json::from_value(value).map_err(parse_err)?
+        };
         for (index, m) in v.metrics.iter().enumerate() {
-            let problem = if !m.change_ratio.is_finite() {
+            let problem = if m.change_ratio.is_some_and(|r| !r.is_finite()) {
                 Some("a change_ratio that is not a finite number".to_string())
             } else if !KNOWN_VERDICTS
                 .iter()
@@ -126,6 +180,22 @@ mod tests {
     }
 
     #[test]
+    fn reads_the_compare_commands_json_report() {
+        let v = Verdicts::parse(
+            r#"{"verdict":"regressed","workloads":[{"name":"spin:1000","verdict":"regressed","metrics":[
+                {"metric":"energy_j_per_op","change":{"relative":0.05,"lower":0.04,"upper":0.06},"verdict":"regressed"},
+                {"metric":"latency_p50_s","change":null,"verdict":"inconclusive"}]}]}"#,
+            "cmp.json",
+        )
+        .expect("compare report");
+        assert_eq!(v.metrics.len(), 2);
+        assert_eq!(v.metrics[0].workload, "spin:1000");
+        assert_eq!(v.metrics[0].change_ratio, Some(0.05));
+        assert!(v.metrics[0].is_regression());
+        assert_eq!(v.metrics[1].change_ratio, None);
+    }
+
+    #[test]
     fn rejects_unknown_verdict_naming_entry() {
         let err = Verdicts::parse(
             r#"{"metrics":[{"workload":"a","metric":"m","change_ratio":0.1,"verdict":"worse"}]}"#,
@@ -142,6 +212,9 @@ mod tests {
     #[test]
     fn rejects_wrong_shape_with_example() {
         let err = Verdicts::parse("[1,2]", "c.json").expect_err("not an object");
-        assert!(err.to_string().contains("Expected JSON like"), "{err}");
+        assert!(
+            err.to_string().contains("harness compare --format json"),
+            "{err}"
+        );
     }
 }

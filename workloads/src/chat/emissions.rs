@@ -10,11 +10,54 @@
 //! | LLM timeout | 504 |
 //! | impacts not computable | 500 |
 
-use super::client::{ChatClient, ChatError};
-use super::impacts::ImpactReport;
+use super::client::{ChatClient, ChatError, DEFAULT_BASE_URL, DEFAULT_TIMEOUT};
+use super::impacts::{Catalog, Estimator, ImpactReport};
 use super::metrics::{CallStatus, ChatMetrics};
 use super::openai::Usage;
 use serde::Serialize;
+use std::time::Duration;
+
+/// Provider and model used when `serve` is given none (the workshop's).
+pub const DEFAULT_PROVIDER: &str = "openai";
+/// Model used when `serve` is given none.
+pub const DEFAULT_MODEL: &str = "gpt-4o-mini";
+
+/// How the app reaches its LLM and which model's impacts it reports (`workloads serve --llm-*`, `MOCK_LLM_URL`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChatSettings {
+    /// Base URL of the OpenAI-compatible server.
+    pub llm_url: String,
+    /// EcoLogits provider name.
+    pub provider: String,
+    /// Model name (sent to the LLM and used for impacts).
+    pub model: String,
+    /// Timeout of one call.
+    pub timeout: Duration,
+}
+
+impl Default for ChatSettings {
+    fn default() -> Self {
+        ChatSettings {
+            llm_url: DEFAULT_BASE_URL.to_string(),
+            provider: DEFAULT_PROVIDER.to_string(),
+            model: DEFAULT_MODEL.to_string(),
+            timeout: DEFAULT_TIMEOUT,
+        }
+    }
+}
+
+impl ChatSettings {
+    /// Builds the service, registering its counters on `registry`. Unknown provider or model → an error listing
+    /// the closest names. The LLM is not contacted: the app starts even when it is down.
+    pub fn service(&self, registry: &prometheus::Registry) -> anyhow::Result<ChatService> {
+        if self.timeout.is_zero() {
+            anyhow::bail!("--llm-timeout must be greater than 0");
+        }
+        let estimator = Estimator::new(Catalog::embedded()?, &self.provider, &self.model, None)?;
+        let client = ChatClient::new(&self.llm_url, estimator, self.timeout)?;
+        Ok(ChatService::new(client, ChatMetrics::register(registry)?))
+    }
+}
 
 /// Body of a successful `/chat_emissions`.
 #[derive(Debug, Clone, PartialEq, Serialize)]

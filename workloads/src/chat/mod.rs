@@ -4,6 +4,7 @@
 //! |---|---|
 //! | [`client`] | timed OpenAI-style call + impacts ([`client::ChatClient::chat`]), shared by the app and the harness |
 //! | [`emissions`] | the `/chat_emissions` service: call, count, answer (status codes per error) |
+//! | [`http`] | the `/chat` and `/chat_emissions` routes, generic over the app state |
 //! | [`impacts`] | EcoLogits 0.11.3 LLM-inference impacts (energy, GWP, ADPe, PE, water as min–max ranges) |
 //! | [`metrics`] | Prometheus counters: requests, tokens, impacts per bound |
 //! | [`mock_llm`] | OpenAI-compatible fake LLM server (seeded token counts, simulated latency, injected failures) |
@@ -15,6 +16,7 @@
 
 pub mod client;
 pub mod emissions;
+pub mod http;
 pub mod impacts;
 pub mod metrics;
 pub mod mock_llm;
