@@ -9,6 +9,7 @@
 //! | [`spec`] | parse `--workload` specs (`intensity`, `predict`, `chat`, `spin:N`) and start them |
 //! | [`http`] | `--target`: one op is one GET against a running `workloads serve` |
 //! | [`spin`] | `spin:N`: N iterations of a fixed CPU-bound loop, the calibration workload |
+//! | [`predict`] | `predict`: the embedded `tiny` classifier, loaded once |
 //! | [`recorder`] | per-worker HDR latency histogram (µs), op and error counts |
 //! | [`chat`] | `chat`: the workloads chat client against an in-process mock LLM |
 //! | [`closed`] | closed loop: N workers, each starts its next op when the previous one ends |
@@ -18,6 +19,7 @@ pub mod chat;
 pub mod closed;
 pub mod http;
 pub mod open;
+pub mod predict;
 pub mod recorder;
 pub mod spec;
 pub mod spin;

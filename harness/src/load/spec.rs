@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 /// The workloads `harness bench` runs when `--workload` is not given.
 /// (The app workloads whose in-process adapter exists in this build.)
-pub const DEFAULT_WORKLOADS: &[&str] = &["chat"];
+pub const DEFAULT_WORKLOADS: &[&str] = &["predict", "chat"];
 
 /// One workload to run, as parsed from `--workload`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -159,6 +159,9 @@ impl WorkloadSpec {
             (WorkloadSpec::Spin(n), Target::InProcess) => Ok(Arc::new(Spin::new(*n))),
             (WorkloadSpec::Chat, Target::InProcess) => {
                 Ok(Arc::new(super::chat::Chat::start().await?))
+            }
+            (WorkloadSpec::Predict, Target::InProcess) => {
+                Ok(Arc::new(super::predict::Predict::start()?))
             }
             (WorkloadSpec::Spin(_), Target::Http(_)) => {
                 anyhow::bail!(
