@@ -2,6 +2,16 @@
 //!
 //! | module | what |
 //! |---|---|
+//! | [`app`] | the axum app: `app::router(state)`, routes, metrics, `app::start::start(config)` |
+//! | [`intensity`] | Electricity Maps client (timeout, retries, cache), `.env` key lookup, mock grid server |
+//! | [`server`] | bind an address (port 0 allowed) → bound address + shutdown handle |
+//! | [`cli`], [`commands`] | the `workloads` binary's argument parsing and subcommands |
 //! | [`units`] | re-export of [`energy::units`] |
+
+pub mod app;
+pub mod cli;
+pub mod commands;
+pub mod intensity;
+pub mod server;
 
 pub use energy::units;
