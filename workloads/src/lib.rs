@@ -2,13 +2,20 @@
 //!
 //! | module | what |
 //! |---|---|
+//! | [`app`] | the axum app: `app::router(state)`, routes, metrics, live energy metrics, `app::start::start(config)` |
 //! | [`predict`] | the predict workload: `Classifier` trait, `tiny` and `bert` backends, training |
-//! | [`app`] | the workshop app; live energy metrics |
 //! | [`chat`] | mock-LLM chat workload and EcoLogits-method impacts |
+//! | [`intensity`] | Electricity Maps client (timeout, retries, cache), `.env` key lookup, mock grid server |
+//! | [`server`] | bind an address (port 0 allowed) → bound address + shutdown handle |
+//! | [`cli`], [`commands`] | the `workloads` binary's argument parsing and subcommands |
 //! | [`units`] | re-export of [`energy::units`] |
 
 pub mod app;
 pub mod chat;
+pub mod cli;
+pub mod commands;
+pub mod intensity;
+pub mod server;
 
 pub use energy::units;
 pub mod predict;

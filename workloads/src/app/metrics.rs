@@ -1,0 +1,145 @@
+//! The app's Prometheus metrics (prometheus crate registry and text exposition, never `format!`).
+//!
+//! | name | type | labels |
+//! |---|---|---|
+//! | `requests_total` | counter | `endpoint`, `status` (the real response status) |
+//! | `request_latency_seconds` | histogram | `endpoint` |
+//! | `carbon_intensity_g_per_kwh` | gauge | `zone`, `source` |
+//! | `process_*` | process collector (Linux) | |
+//!
+//! `endpoint` is an [`Endpoint`] (route template), so unknown paths count as `other` and cardinality stays bounded.
+
+use prometheus::{Encoder, GaugeVec, HistogramOpts, HistogramVec, IntCounterVec, Opts, Registry, TextEncoder};
+
+/// The `endpoint` label: one variant per app route, plus `other` for anything unknown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Endpoint {
+    /// `/carbon_intensity`
+    CarbonIntensity,
+    /// `/predict`
+    Predict,
+    /// `/predict_carbon_intensity`
+    PredictCarbonIntensity,
+    /// `/chat`
+    Chat,
+    /// `/chat_emissions`
+    ChatEmissions,
+    /// `/metrics`
+    Metrics,
+    /// Any other path.
+    Other,
+}
+
+impl Endpoint {
+    /// Every variant, for docs and tests.
+    pub const ALL: [Endpoint; 7] = [
+        Endpoint::CarbonIntensity,
+        Endpoint::Predict,
+        Endpoint::PredictCarbonIntensity,
+        Endpoint::Chat,
+        Endpoint::ChatEmissions,
+        Endpoint::Metrics,
+        Endpoint::Other,
+    ];
+
+    /// The route path (`/carbon_intensity`); `other` has none.
+    pub fn path(self) -> Option<&'static str> {
+        match self {
+            Endpoint::CarbonIntensity => Some("/carbon_intensity"),
+            Endpoint::Predict => Some("/predict"),
+            Endpoint::PredictCarbonIntensity => Some("/predict_carbon_intensity"),
+            Endpoint::Chat => Some("/chat"),
+            Endpoint::ChatEmissions => Some("/chat_emissions"),
+            Endpoint::Metrics => Some("/metrics"),
+            Endpoint::Other => None,
+        }
+    }
+
+    /// The label value (`carbon_intensity`, ..., `other`).
+    pub fn as_str(self) -> &'static str {
+        match self.path() {
+            Some(p) => &p[1..],
+            None => "other",
+        }
+    }
+
+    /// The endpoint of a request path (query strings are not part of the path).
+    pub fn from_path(path: &str) -> Endpoint {
+        Endpoint::ALL.into_iter().find(|e| e.path() == Some(path)).unwrap_or(Endpoint::Other)
+    }
+}
+
+/// The registry and the app's metric families.
+#[derive(Debug, Clone)]
+pub struct Metrics {
+    registry: Registry,
+    requests: IntCounterVec,
+    latency: HistogramVec,
+    intensity: GaugeVec,
+}
+
+impl Metrics {
+    /// A fresh registry with the app's metrics and the process collector.
+    pub fn new() -> prometheus::Result<Self> {
+        let registry = Registry::new();
+        let requests = IntCounterVec::new(
+            Opts::new("requests_total", "HTTP requests answered, by route template and real response status"),
+            &["endpoint", "status"],
+        )?;
+        let latency = HistogramVec::new(
+            HistogramOpts::new("request_latency_seconds", "Time to produce the response, by route template"),
+            &["endpoint"],
+        )?;
+        let intensity = GaugeVec::new(
+            Opts::new("carbon_intensity_g_per_kwh", "Last carbon intensity fetched, grams CO2eq per kWh"),
+            &["zone", "source"],
+        )?;
+        registry.register(Box::new(requests.clone()))?;
+        registry.register(Box::new(latency.clone()))?;
+        registry.register(Box::new(intensity.clone()))?;
+        #[cfg(target_os = "linux")]
+        registry.register(Box::new(prometheus::process_collector::ProcessCollector::for_self()))?;
+        Ok(Self { registry, requests, latency, intensity })
+    }
+
+    /// The registry, for other modules (energy metrics) to register their collectors.
+    pub fn registry(&self) -> &Registry {
+        &self.registry
+    }
+
+    /// Records one answered request.
+    pub fn observe(&self, endpoint: Endpoint, status: u16, seconds: f64) {
+        let status = status.to_string();
+        self.requests.with_label_values(&[endpoint.as_str(), status.as_str()]).inc();
+        self.latency.with_label_values(&[endpoint.as_str()]).observe(seconds);
+    }
+
+    /// Records the last intensity fetched for a zone.
+    pub fn set_intensity(&self, zone: &str, source: &str, g_per_kwh: f64) {
+        self.intensity.with_label_values(&[zone, source]).set(g_per_kwh);
+    }
+
+    /// The text exposition of everything registered.
+    pub fn render(&self) -> Result<String, prometheus::Error> {
+        let mut buf = Vec::new();
+        TextEncoder::new().encode(&self.registry.gather(), &mut buf)?;
+        String::from_utf8(buf).map_err(|e| prometheus::Error::Msg(e.to_string()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn endpoint_labels_round_trip() {
+        for e in Endpoint::ALL {
+            if let Some(p) = e.path() {
+                assert_eq!(Endpoint::from_path(p), e);
+            }
+        }
+        assert_eq!(Endpoint::from_path("/carbon_intensity/"), Endpoint::Other);
+        assert_eq!(Endpoint::PredictCarbonIntensity.as_str(), "predict_carbon_intensity");
+        assert_eq!(Endpoint::Other.as_str(), "other");
+    }
+}

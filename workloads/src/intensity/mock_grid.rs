@@ -1,0 +1,136 @@
+//! A local stand-in for the Electricity Maps v3 API (`workloads mock-grid`, and the app's offline default).
+//!
+//! `GET /v3/carbon-intensity/latest?zone=XX` with the `auth-token` header answers like the real API
+//! (`zone`, `carbonIntensity`, `datetime`, `updatedAt`, `emissionFactorType`, `isEstimated`). Values are
+//! deterministic per zone: CodeCarbon's country table ([`energy::country`]) by ISO-2/ISO-3 code, using the part
+//! before the first `-` of sub-zones such as `SE-SE3`. A wrong key gets 401; optional injected latency and a share of
+//! 429/500 failures (seeded) exercise clients. It counts the requests it served, for cache tests.
+
+use crate::server::{self, ServerHandle};
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use serde::Deserialize;
+use serde_json::json;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// Mock grid settings.
+#[derive(Debug, Clone, Default)]
+pub struct MockGridConfig {
+    /// Required `auth-token`; `None` accepts any (or no) token.
+    pub api_key: Option<String>,
+    /// Delay before every answer.
+    pub latency: Duration,
+    /// Share of requests (0..=1) answered with an injected 429 or 500.
+    pub error_rate: f64,
+    /// Seed for the failure draws (same seed, same sequence).
+    pub seed: u64,
+}
+
+/// A running mock grid: its handle plus its request counter.
+#[derive(Debug)]
+pub struct MockGrid {
+    /// The server.
+    pub server: ServerHandle,
+    /// Requests it has answered (any status).
+    pub requests: Arc<AtomicU64>,
+}
+
+#[derive(Debug)]
+struct GridState {
+    config: MockGridConfig,
+    rng: Mutex<ChaCha8Rng>,
+    requests: Arc<AtomicU64>,
+}
+
+/// The mock grid's router and its request counter.
+pub fn router(config: MockGridConfig) -> (Router, Arc<AtomicU64>) {
+    let requests = Arc::new(AtomicU64::new(0));
+    let rng = Mutex::new(ChaCha8Rng::seed_from_u64(config.seed));
+    let state = Arc::new(GridState { config, rng, requests: requests.clone() });
+    let router = Router::new().route("/v3/carbon-intensity/latest", get(latest)).with_state(state);
+    (router, requests)
+}
+
+/// Binds `addr` (port 0 allowed) and serves the mock grid.
+pub async fn spawn(config: MockGridConfig, addr: SocketAddr) -> std::io::Result<MockGrid> {
+    let (router, requests) = router(config);
+    Ok(MockGrid { server: server::spawn(addr, router).await?, requests })
+}
+
+#[derive(Debug, Deserialize)]
+struct ZoneQuery {
+    zone: Option<String>,
+}
+
+async fn latest(State(state): State<Arc<GridState>>, headers: HeaderMap, Query(q): Query<ZoneQuery>) -> Response {
+    state.requests.fetch_add(1, Ordering::Relaxed);
+    if !state.config.latency.is_zero() {
+        tokio::time::sleep(state.config.latency).await;
+    }
+    if let Some(want) = &state.config.api_key {
+        let given = headers.get("auth-token").and_then(|v| v.to_str().ok());
+        if given != Some(want.as_str()) {
+            let body = json!({"error": "Unauthorized", "message": "Invalid auth-token"});
+            return (StatusCode::UNAUTHORIZED, Json(body)).into_response();
+        }
+    }
+    if let Some(failure) = injected_failure(&state) {
+        return failure;
+    }
+    let zone = q.zone.unwrap_or_default();
+    match lookup(&zone) {
+        Some(intensity) => Json(body_for(&zone, intensity)).into_response(),
+        None => {
+            let body = json!({"error": "Not Found", "message": format!("Zone '{zone}' is not known to the mock grid")});
+            (StatusCode::NOT_FOUND, Json(body)).into_response()
+        }
+    }
+}
+
+fn injected_failure(state: &GridState) -> Option<Response> {
+    if state.config.error_rate <= 0.0 {
+        return None;
+    }
+    let mut rng = state.rng.lock().unwrap_or_else(|p| p.into_inner());
+    if rng.random::<f64>() >= state.config.error_rate {
+        return None;
+    }
+    let response = if rng.random::<bool>() {
+        let mut r = (StatusCode::TOO_MANY_REQUESTS, Json(json!({"error": "Too Many Requests", "message": "injected by mock-grid --error-rate"}))).into_response();
+        r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        r
+    } else {
+        let body = json!({"error": "Internal Server Error", "message": "injected by mock-grid --error-rate"});
+        (StatusCode::INTERNAL_SERVER_ERROR, Json(body)).into_response()
+    };
+    Some(response)
+}
+
+/// The mock grid's intensity for a zone, `None` when the zone maps to no country.
+pub fn lookup(zone: &str) -> Option<f64> {
+    let country = zone.split('-').next().unwrap_or_default();
+    energy::country::intensity(country).map(|c| c.intensity.0)
+}
+
+fn body_for(zone: &str, intensity: f64) -> serde_json::Value {
+    let now = jiff::Timestamp::now();
+    let hour = now.as_second() - now.as_second().rem_euclid(3600);
+    let datetime = jiff::Timestamp::from_second(hour).map(|t| t.to_string()).unwrap_or_else(|_| now.to_string());
+    json!({
+        "zone": zone,
+        "carbonIntensity": intensity,
+        "datetime": datetime,
+        "updatedAt": now.to_string(),
+        "emissionFactorType": "lifecycle",
+        "isEstimated": true,
+        "estimationMethod": "mock-grid: CodeCarbon country table",
+    })
+}
