@@ -4,10 +4,18 @@
 //! |---|---|
 //! | [`cli`] | clap derive structs only |
 //! | [`commands`] | one file per subcommand; [`commands::run`] dispatches |
-//! | [`record`] | the result-file schema and the only place that writes results |
+//! | [`record`] | the result-file schema and the only place that writes results (also CodeCarbon's `emissions.csv`) |
+//! | [`metering`] | meter and intensity flags → validated plans; meter reports → result records |
+//! | [`carbon`] | `--intensity` → an `IntensitySource` |
+//! | [`criterion`] | `Energy`, a criterion `Measurement` in joules |
+//! | [`interrupt`] | Ctrl-C as a flag, so long commands finish cleanly |
 
+pub mod carbon;
 pub mod cli;
 pub mod commands;
+pub mod criterion;
+pub mod interrupt;
+pub mod metering;
 pub mod record;
 
 pub use energy::units;

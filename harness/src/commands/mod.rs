@@ -1,5 +1,7 @@
 //! One module per subcommand; `run` dispatches and returns the process exit code.
 
+mod meters;
+mod monitor;
 mod schema;
 
 use crate::cli::{Cli, Command};
@@ -9,5 +11,7 @@ use std::process::ExitCode;
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Schema => schema::run(),
+        Command::Meters(args) => meters::run(args),
+        Command::Monitor(args) => monitor::run(args),
     }
 }
