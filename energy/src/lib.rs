@@ -2,6 +2,7 @@
 //!
 //! | module | what |
 //! |---|---|
+//! | [`country`] | CodeCarbon's country carbon-intensity table (ISO-3/ISO-2 lookup, world average 475 g/kWh) |
 //! | [`units`] | unit newtypes (`Joules`, `Watts`, `Seconds`, `GramsCo2e`, `GramsPerKwh`, `KilowattHours`) |
 //! | [`meter`] | the `EnergyMeter` trait, RAPL / NVML / model / fake meters, `select`, attribution |
 //! | [`carbon`] | the `IntensitySource` trait, fixed and country sources |
@@ -12,6 +13,7 @@
 pub mod carbon;
 pub mod clock;
 pub mod codecarbon;
+pub mod country;
 pub mod cputime;
 pub mod meter;
 pub mod units;

@@ -1,5 +1,11 @@
 //! One module per subcommand; `run` dispatches and returns the process exit code.
 
+mod ab;
+mod baseline;
+pub mod bench;
+mod compare;
+pub mod push;
+mod report;
 mod meters;
 mod monitor;
 mod schema;
@@ -10,7 +16,13 @@ use std::process::ExitCode;
 /// Run the parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
+        Command::Bench(args) => bench::run(*args),
         Command::Schema => schema::run(),
+        Command::Ab(args) => ab::run(args),
+        Command::Push(args) => push::run(&args),
+        Command::Compare(args) => compare::run(args),
+        Command::Baseline(cmd) => baseline::run(cmd),
+        Command::Report(args) => report::run(args),
         Command::Meters(args) => meters::run(args),
         Command::Monitor(args) => monitor::run(args),
     }

@@ -5,3 +5,4 @@
 
 pub mod csv;
 pub mod schema;
+pub mod store;

@@ -172,11 +172,12 @@ pub struct RepetitionSample {
     pub wall_s: f64,
     /// CPU time of the measured process(es) over the repetition.
     pub cpu_s: f64,
-    /// Gross energy by component (`cpu_package`, `dram`, `gpu`, `ram_model`, `cpu_model`...), joules.
+    /// Gross energy attributed to the measured process, by component (`cpu_package`, `dram`, `gpu`, `ram_model`,
+    /// `cpu_model`...), joules.
     pub energy_j: BTreeMap<String, f64>,
     /// Sum of `energy_j`.
     pub energy_j_total: f64,
-    /// `energy_j_total` minus idle power × wall time (never below zero).
+    /// Net of idle: the same share of (machine energy − idle power × wall time), never below zero.
     pub energy_j_net: f64,
     pub energy_j_per_op: f64,
     pub energy_j_per_op_net: f64,

@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# Build the harness binaries the gate runs.
+#   mode ab:       the merge base of the pull request (or the push's previous commit) in a git worktree, and the head
+#                  (the current checkout); both with the same CARGO_TARGET_DIR, so dependencies compile once.
+#   mode baseline: the head only.
+# Environment: CARBON_MODE (ab|baseline), CARBON_PROFILE (cargo profile, default release), CARBON_OUT_DIR (where the
+# binaries go: $CARBON_OUT_DIR/bin/{base,head}/harness), CARGO_TARGET_DIR (optional), BASE_SHA (optional: overrides the
+# base commit taken from the event in $GITHUB_EVENT_PATH), CARBON_CARGO_ARGS (optional: the cargo command line instead
+# of `build --locked --profile <profile> -p harness --bin harness`; it must leave the binary in the profile's directory).
+# Outputs: head-bin, head-dir and, in ab mode, base-bin, base-dir, base-sha.
+# Exit codes: 0 built, 2 failed (with a message saying what to fix).
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=SCRIPTDIR/common.sh
+source "$here/common.sh"
+need git cargo jq
+
+mode="${CARBON_MODE:-ab}"
+profile="${CARBON_PROFILE:-release}"
+out="${CARBON_OUT_DIR:?CARBON_OUT_DIR must be set}"
+head_dir="$(pwd)"
+target="${CARGO_TARGET_DIR:-$head_dir/target}"
+export CARGO_TARGET_DIR="$target"
+case "$profile" in
+  dev | debug) profile=dev; profile_dir=debug ;;
+  *) profile_dir="$profile" ;;
+esac
+
+fail() {
+  annotate error "carbon-harness: build failed (not a verdict on your change)" "$1"
+  exit 2
+}
+
+read -r -a cargo_args <<<"${CARBON_CARGO_ARGS:-build --locked --profile $profile -p harness --bin harness}"
+
+# build_into SRC_DIR DEST: cargo build the harness in SRC_DIR and copy the binary to DEST/harness.
+build_into() {
+  echo "::group::cargo ${cargo_args[*]} in $1"
+  (cd "$1" && cargo "${cargo_args[@]}") || {
+    echo "::endgroup::"
+    return 1
+  }
+  echo "::endgroup::"
+  mkdir -p "$2"
+  cp "$target/$profile_dir/harness" "$2/harness"
+}
+
+# resolve_base: set base_sha to the merge base of the base commit and HEAD.
+resolve_base() {
+  local sha="${BASE_SHA:-}"
+  if [[ -z "$sha" ]]; then
+    case "${GITHUB_EVENT_NAME:-}" in
+      pull_request | pull_request_target) sha="$(event_field .pull_request.base.sha)" ;;
+      push) sha="$(event_field .before)" ;;
+    esac
+  fi
+  if [[ -z "$sha" || "$sha" =~ ^0+$ ]]; then
+    fail "mode ab needs a base commit: a pull_request event, a push with a previous commit, or BASE_SHA. Use mode: baseline otherwise."
+  fi
+  if ! git cat-file -e "$sha^{commit}" 2>/dev/null; then
+    git fetch --no-tags --quiet origin "$sha" || fail "cannot fetch the base commit $sha"
+  fi
+  base_sha="$(git merge-base "$sha" HEAD)" ||
+    fail "no merge base between $sha and HEAD: check out with actions/checkout fetch-depth: 0"
+}
+
+mkdir -p "$out/bin"
+if [[ "$mode" == "ab" ]]; then
+  resolve_base
+  base_dir="$out/base-src"
+  rm -rf "$base_dir"
+  git worktree prune
+  git worktree add --quiet --detach "$base_dir" "$base_sha" || fail "cannot check out the base commit $base_sha"
+  build_into "$base_dir" "$out/bin/base" || fail "the base commit $base_sha does not build"
+  set_output base-sha "$base_sha"
+  set_output base-bin "$out/bin/base/harness"
+  set_output base-dir "$base_dir"
+elif [[ "$mode" != "baseline" ]]; then
+  fail "unknown mode '$mode': use ab or baseline"
+fi
+build_into "$head_dir" "$out/bin/head" || fail "the head commit does not build"
+set_output head-bin "$out/bin/head/harness"
+set_output head-dir "$head_dir"

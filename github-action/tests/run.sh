@@ -1,0 +1,221 @@
+#!/usr/bin/env bash
+# Tests of the action's scripts with a simulated GitHub (see github-action/README.md, "Tests").
+# Usage: bash github-action/tests/run.sh    (from anywhere; builds nothing it can reuse)
+# Environment: HARNESS_BIN (default: $CARGO_TARGET_DIR or target/, debug/harness), CARBON_TEST_SKIP_AB=1 to skip the
+# case that builds the harness twice. Prints "N passed, M failed" and exits non-zero on any failure.
+# Environment changes inside ( … ) are meant to stay there:
+# shellcheck disable=SC2030,SC2031
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+src="$(cd "$here/../.." && pwd)"
+scripts="$src/github-action/scripts"
+target="${CARGO_TARGET_DIR:-$src/target}"
+case "$target" in /*) ;; *) target="$src/$target" ;; esac
+export CARGO_TARGET_DIR="$target"
+
+tmp="$(mktemp -d)"
+if [[ -z "${HARNESS_BIN:-}" ]]; then
+  # The feature set of CI's `cargo test --workspace`: nothing to compile after it.
+  (cd "$src" && cargo test --locked --workspace --no-run --quiet)
+  HARNESS_BIN="$target/debug/harness"
+fi
+# A copy: the ab case builds another harness into the same target directory.
+cp "$HARNESS_BIN" "$tmp/base-harness"
+HARNESS_BIN="$tmp/base-harness"
+export HARNESS_BIN
+
+cleanup() {
+  git -C "$tmp/repo" worktree prune 2>/dev/null || true
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+export PATH="$here/fake-bin:$PATH"
+export GITHUB_REPOSITORY=carbon-harness/carbon-harness GITHUB_EVENT_NAME=pull_request
+
+passed=0
+failed=0
+check() { # check DESCRIPTION COMMAND...
+  if "${@:2}"; then
+    passed=$((passed + 1))
+    echo "  ok: $1"
+  else
+    failed=$((failed + 1))
+    echo "  FAILED: $1"
+    tail -n 25 "$case_dir"/stdout "$case_dir"/stderr "$case_dir"/build.stderr 2>/dev/null | sed 's/^/    | /'
+  fi
+}
+output_of() { # output_of NAME: the last value of a step output in the current case
+  sed -n "s/^$1=//p" "$GITHUB_OUTPUT" | tail -n 1
+}
+comments() { jq '.comments | length' "$FAKE_GH_STATE"; }
+comment_body() { jq -r '.comments[0].body' "$FAKE_GH_STATE"; }
+
+# new_case NAME: fresh GitHub files for one gate run (the fake gh state is per pull request: see pr_state).
+new_case() {
+  case_dir="$tmp/cases/$1"
+  mkdir -p "$case_dir"
+  export GITHUB_STEP_SUMMARY="$case_dir/summary.md" GITHUB_OUTPUT="$case_dir/output" CARBON_OUT_DIR="$case_dir/out"
+  : >"$GITHUB_STEP_SUMMARY"
+  : >"$GITHUB_OUTPUT"
+  unset CARBON_RUN_FILE CARBON_WORKLOADS CARBON_BENCH_ARGS CARBON_FAIL_ON_REGRESSION CARBON_BASELINE FAKE_GH_FAIL
+  echo "case $1"
+}
+# pr_state NUMBER: the pull request the next runs belong to (event file and fake gh comment store).
+pr_state() {
+  export GITHUB_EVENT_PATH="$tmp/event-$1.json" FAKE_GH_STATE="$tmp/gh-$1.json" FAKE_GH_LOG="$tmp/gh-$1.log"
+  jq -n --argjson n "$1" --arg base "$base_sha" \
+    '{number: $n, pull_request: {number: $n, base: {sha: $base, ref: "main"}, head: {ref: "feature"}}}' >"$GITHUB_EVENT_PATH"
+  : >"$FAKE_GH_LOG"
+}
+gate() { # gate: run gate.sh in the fixture repo; sets rc
+  set +e
+  (cd "$tmp/repo" && bash "$scripts/gate.sh") >"$case_dir/stdout" 2>"$case_dir/stderr"
+  rc=$?
+  set -e
+}
+
+echo "== fixture: a spin run with the fake meter, and a git repository made from the working tree"
+fast=(--workload spin:200000 --duration 150ms --warmup 0s --idle 0s --meter fake --intensity 400 --concurrency 1)
+"$HARNESS_BIN" bench "${fast[@]}" --repetitions 6 --out "$tmp/run.json" >/dev/null
+# The regressed candidate: every energy and emissions figure ×1.5 (a synthetic regression, deterministic).
+jq '(.workloads[] | .energy_j_per_op, .energy_j_per_op_net, .energy_kwh_per_op, .emissions_g_per_op,
+     .emissions_g_per_op_net) *= 1.5
+    | (.workloads[].repetitions[] | .energy_j_total, .energy_j_net, .energy_j_per_op, .energy_j_per_op_net,
+       .emissions_g_per_op) *= 1.5
+    | (.workloads[].repetitions[].energy_j[]) *= 1.5' "$tmp/run.json" >"$tmp/regressed.json"
+mkdir -p "$tmp/repo"
+(cd "$src" && git ls-files -z --cached --others --exclude-standard |
+  tar --null --ignore-failed-read -T - -cf - 2>/dev/null) | tar -xf - -C "$tmp/repo"
+mkdir -p "$tmp/repo/bench-results/baselines"
+cp "$tmp/run.json" "$tmp/repo/bench-results/baselines/ci.json"
+(
+  cd "$tmp/repo"
+  git init --quiet -b main
+  git -c user.name=t -c user.email=t@t add -A
+  git -c user.name=t -c user.email=t@t commit --quiet -m base
+)
+base_sha="$(git -C "$tmp/repo" rev-parse HEAD)"
+# The baseline on the base commit must win over a PR that edits its copy.
+echo '{"schema_version": 1, "broken": "a PR cannot move its own reference"}' >"$tmp/repo/bench-results/baselines/ci.json"
+export CARBON_MODE=baseline CARBON_REPETITIONS=6 CARBON_COMMENT=true
+
+pr_state 7
+new_case unchanged
+export CARBON_BASELINE=ci CARBON_RUN_FILE="$tmp/run.json"
+gate
+check "exit 0" test "$rc" -eq 0
+check "verdict unchanged" test "$(output_of verdict)" = unchanged
+check "summary has the comparison" grep -q "Carbon gate (baseline): \*\*unchanged\*\*" "$GITHUB_STEP_SUMMARY"
+check "run-path and compare-path outputs" test -f "$(output_of compare-path)" -a "$(output_of run-path)" = "$tmp/run.json"
+check "one comment created" test "$(comments)" -eq 1
+check "created with POST" grep -q -- "--method POST repos/carbon-harness/carbon-harness/issues/7/comments" "$FAKE_GH_LOG"
+check "comment carries the marker" grep -q "<!-- carbon-harness-gate -->" <(comment_body)
+first_id="$(jq '.comments[0].id' "$FAKE_GH_STATE")"
+
+new_case regression-second-push
+export CARBON_BASELINE=ci CARBON_RUN_FILE="$tmp/regressed.json"
+gate
+check "exit 1" test "$rc" -eq 1
+check "verdict regressed" test "$(output_of verdict)" = regressed
+check "error annotation" grep -q "::error title=Carbon regression::" "$case_dir/stdout"
+check "still one comment" test "$(comments)" -eq 1
+check "the same comment" test "$(jq '.comments[0].id' "$FAKE_GH_STATE")" = "$first_id"
+check "edited with PATCH" grep -q -- "--method PATCH repos/carbon-harness/carbon-harness/issues/comments/$first_id" "$FAKE_GH_LOG"
+check "comment now says regressed" grep -q "\*\*regressed\*\*" <(comment_body)
+
+new_case regression-allowed
+export CARBON_BASELINE=ci CARBON_RUN_FILE="$tmp/regressed.json" CARBON_FAIL_ON_REGRESSION=false
+gate
+check "exit 0" test "$rc" -eq 0
+check "verdict regressed" test "$(output_of verdict)" = regressed
+check "warning annotation" grep -q "::warning title=Carbon regression::" "$case_dir/stdout"
+
+new_case harness-error
+export CARBON_BASELINE=ci CARBON_WORKLOADS=no-such-workload CARBON_BENCH_ARGS="--meter fake --duration 100ms"
+gate
+check "exit 2" test "$rc" -eq 2
+check "verdict error" test "$(output_of verdict)" = error
+check "distinct message" grep -q "carbon-harness failed (not a verdict on your change)" "$case_dir/stdout"
+check "summary says not a verdict" grep -q "not a verdict on the change" "$GITHUB_STEP_SUMMARY"
+check "comment updated, still one" test "$(comments)" -eq 1 -a "$(jq '.comments[0].id' "$FAKE_GH_STATE")" = "$first_id"
+check "comment says the harness failed" grep -q "the harness failed" <(comment_body)
+
+new_case missing-baseline
+export CARBON_BASELINE=nope CARBON_RUN_FILE="$tmp/run.json"
+gate
+check "exit 2" test "$rc" -eq 2
+check "names the missing baseline" grep -q "no baseline \`nope\` on the base commit" "$case_dir/stdout"
+
+pr_state 8
+new_case comment-refused
+export CARBON_BASELINE=ci CARBON_RUN_FILE="$tmp/run.json" FAKE_GH_FAIL=1
+gate
+check "exit 0 despite the comment failure" test "$rc" -eq 0
+check "warning about the comment" grep -q "::warning title=carbon-harness comment::" "$case_dir/stdout"
+
+# The head commit: the same tree with the spin loop running 5 % more iterations, a real regression in real code.
+spin="$tmp/repo/harness/src/load/spin.rs"
+anchor='for _ in 0..black_box(iterations) {'
+git -C "$tmp/repo" checkout --quiet -- bench-results/baselines/ci.json
+grep -qF "$anchor" "$spin" || { echo "cannot find the spin loop to patch in $spin: update this test"; exit 2; }
+sed -i "s|$anchor|for _ in 0..black_box(iterations + iterations / 20) {|" "$spin"
+git -C "$tmp/repo" -c user.name=t -c user.email=t@t commit --quiet -am "head: spin +5 %"
+head_sha="$(git -C "$tmp/repo" rev-parse HEAD)"
+
+pr_state 9
+new_case build-ab-worktrees
+# build.sh with a fake cargo: checks the merge base, the worktree and where each binary comes from, without compiling.
+(
+  export PATH="$here/fake-cargo:$PATH" FAKE_CARGO_LOG="$case_dir/cargo.log" CARGO_TARGET_DIR="$case_dir/target"
+  export CARBON_MODE=ab CARBON_PROFILE=release
+  cd "$tmp/repo" && bash "$scripts/build.sh"
+) >"$case_dir/stdout" 2>"$case_dir/stderr" && rc=0 || rc=$?
+check "exit 0" test "$rc" -eq 0
+check "base is the merge base of the event's base commit" test "$(output_of base-sha)" = "$base_sha"
+check "base binary built from the base commit" test "$("$(output_of base-bin)")" = "$base_sha"
+check "head binary built from the head commit" test "$("$(output_of head-bin)")" = "$head_sha"
+check "both built with --locked --profile release" test "$(grep -c -- "build --locked --profile release -p harness" "$case_dir/cargo.log")" -eq 2
+check "base built in its worktree" grep -q "^$(output_of base-dir) build" "$case_dir/cargo.log"
+
+new_case build-no-base
+(
+  export PATH="$here/fake-cargo:$PATH" FAKE_CARGO_LOG="$case_dir/cargo.log" CARGO_TARGET_DIR="$case_dir/target"
+  export CARBON_MODE=ab GITHUB_EVENT_NAME=workflow_dispatch GITHUB_EVENT_PATH=/dev/null
+  cd "$tmp/repo" && bash "$scripts/build.sh"
+) >"$case_dir/stdout" 2>"$case_dir/stderr" && rc=0 || rc=$?
+check "exit 2 without a base commit" test "$rc" -eq 2
+check "says to use mode baseline" grep -q "Use mode: baseline" "$case_dir/stdout"
+
+if [[ "${CARBON_TEST_SKIP_AB:-}" == 1 ]]; then
+  echo "case ab-two-builds: skipped (CARBON_TEST_SKIP_AB=1)"
+else
+  new_case ab-two-builds
+  # Two real builds: the base is the harness built from this working tree (the fixture's base commit has the same
+  # files), the head is the patched commit built by build.sh. The build reuses the already-compiled dependencies:
+  # `cargo test --workspace --no-run` has the same feature set as the `cargo test --workspace` CI runs first.
+  export CARBON_MODE=baseline CARBON_CARGO_ARGS="test --locked --workspace --no-run --quiet"
+  set +e
+  (cd "$tmp/repo" && bash "$scripts/build.sh") >"$case_dir/build.stdout" 2>"$case_dir/build.stderr"
+  build_rc=$?
+  set -e
+  unset CARBON_CARGO_ARGS
+  cp "$tmp/base-harness" "$target/debug/harness" # build.sh left the patched head binary there
+  check "build.sh built the head" test "$build_rc" -eq 0
+  git -C "$tmp/repo" worktree add --quiet --detach "$tmp/base-src" "$base_sha"
+  export CARBON_MODE=ab BASE_BIN="$tmp/base-harness" BASE_DIR="$tmp/base-src" HEAD_DIR="$tmp/repo"
+  export CARBON_WORKLOADS=spin:300000 CARBON_DURATION=300ms CARBON_REPETITIONS=8 CARBON_THRESHOLD=1%
+  export CARBON_BENCH_ARGS="--meter fake --intensity 400 --warmup 100ms --idle 0s --concurrency 1"
+  HARNESS_BIN="$(output_of head-bin)" gate
+  check "exit 1" test "$rc" -eq 1
+  check "verdict regressed" test "$(output_of verdict)" = regressed
+  check "spin regressed in the comparison" test "$(jq -r '.workloads[] | select(.name == "spin:300000") | .verdict' \
+    "$CARBON_OUT_DIR/compare.json")" = regressed
+  check "8 interleaved repetitions per side" test "$(jq '.workloads[0].repetitions | length' "$CARBON_OUT_DIR/ab/head.json")" -eq 8
+  check "base run recorded the base commit" test "$(jq -r .git.commit "$CARBON_OUT_DIR/ab/base.json")" = "$base_sha"
+  check "head run recorded the head commit" test "$(jq -r .git.commit "$CARBON_OUT_DIR/ab/head.json")" = "$head_sha"
+  jq -r '.workloads[] | .name as $w | .metrics[] | "    \($w) \(.metric): \(.change.relative // "n/a") \(.verdict)"' \
+    "$CARBON_OUT_DIR/compare.json" || true
+fi
+
+echo "github-action tests: $passed passed, $failed failed"
+[[ $failed -eq 0 ]]

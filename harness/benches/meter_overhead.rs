@@ -1,0 +1,71 @@
+//! Does metering change what it measures? Alternates 1 s closed-loop windows of `spin:200000` with the run's meter
+//! off and on (sampling every 0.5 s, as `harness bench` does), and reports the on/off throughput and CPU-per-op ratios
+//! (target: under 1 % apart), plus the cost of one read of the selected meters.
+//! Run: `cargo bench -p harness --bench meter_overhead`.
+
+use energy::cputime::{ProcessRef, process_cpu_time};
+use energy::meter::{MeterChoice, MeterConfig, select};
+use harness::load::spin::Spin;
+use harness::load::{Bound, LoadShape, Workload, drive};
+use harness::runner::meter::{Charge, RunMeter};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+const PAIRS: usize = 10;
+const WINDOW: Duration = Duration::from_secs(1);
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+async fn window(workload: &Arc<dyn Workload>, shape: LoadShape) -> (f64, f64) {
+    let cpu0 = process_cpu_time().expect("cpu clock").0;
+    let r = drive(Arc::clone(workload), shape, Bound::Duration(WINDOW)).await;
+    let cpu = process_cpu_time().expect("cpu clock").0 - cpu0;
+    let ops = r.recorder.ops() as f64;
+    (ops / r.wall.as_secs_f64(), cpu / ops)
+}
+
+fn main() {
+    let selection = select(MeterChoice::Auto, &MeterConfig::default()).expect("a meter");
+    let sources = selection.used_sources();
+    let (mut set, _, _) = selection.into_parts();
+    set.start().expect("start");
+    let n = 2000;
+    let t = Instant::now();
+    for _ in 0..n {
+        set.read().expect("read");
+    }
+    let read_us = t.elapsed().as_secs_f64() / f64::from(n) * 1e6;
+    println!(
+        "meter read ({sources}): {read_us:.1} µs per read; at 2 reads/s that is {:.4} % of one core",
+        read_us * 2.0 / 1e6 * 100.0
+    );
+
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    rt.block_on(async {
+        let workload: Arc<dyn Workload> = Arc::new(Spin::new(200_000));
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get() as u32);
+        let shape = LoadShape::Closed { concurrency: cores };
+        let (mut meter, _) =
+            RunMeter::select(MeterChoice::Auto, Charge::Process(ProcessRef::Current)).expect("meter");
+        window(&workload, shape).await; // warm-up
+        let (mut tput, mut cpu) = (Vec::new(), Vec::new());
+        for _ in 0..PAIRS {
+            let off = window(&workload, shape).await;
+            meter.begin().expect("begin");
+            let on = window(&workload, shape).await;
+            meter.end(None).expect("end");
+            tput.push(on.0 / off.0);
+            cpu.push(on.1 / off.1);
+        }
+        println!(
+            "{PAIRS} on/off pairs of {WINDOW:?}: throughput ratio median {:.4} (min {:.4}, max {:.4}); CPU-per-op ratio median {:.4}",
+            median(tput.clone()),
+            tput.iter().copied().fold(f64::INFINITY, f64::min),
+            tput.iter().copied().fold(0.0, f64::max),
+            median(cpu)
+        );
+    });
+}

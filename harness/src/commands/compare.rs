@@ -1,0 +1,115 @@
+//! `harness compare [BASE] CANDIDATE`: load both runs (paths or baseline names), compare, render, exit 0/1.
+
+use crate::baseline::{self, DEFAULT_BASELINE};
+use crate::cli::{CompareArgs, CompareFormat};
+use crate::compare::{self, CompareSettings, Comparison};
+use crate::export;
+use crate::record::schema::RunResult;
+use anyhow::Context as _;
+use std::io::{IsTerminal as _, Write as _};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// The validated command line.
+#[derive(Debug)]
+pub struct ComparePlan {
+    pub base: String,
+    pub candidate: String,
+    pub format: CompareFormat,
+    pub out: Option<PathBuf>,
+    pub settings: CompareSettings,
+    pub baselines_dir: PathBuf,
+}
+
+impl TryFrom<CompareArgs> for ComparePlan {
+    type Error = anyhow::Error;
+
+    fn try_from(a: CompareArgs) -> anyhow::Result<Self> {
+        let (base, candidate) = match a.runs.as_slice() {
+            [candidate] => (DEFAULT_BASELINE.to_string(), candidate.clone()),
+            [base, candidate] => (base.clone(), candidate.clone()),
+            _ => anyhow::bail!(
+                "give CANDIDATE or BASE CANDIDATE (got {} arguments)",
+                a.runs.len()
+            ),
+        };
+        if !(a.alpha > 0.0 && a.alpha < 1.0) {
+            anyhow::bail!(
+                "--alpha {} must lie strictly between 0 and 1 (e.g. --alpha 0.01)",
+                a.alpha
+            );
+        }
+        let settings = CompareSettings {
+            alpha: a.alpha,
+            thresholds: a.threshold,
+            allow_cross_machine: a.allow_cross_machine,
+        };
+        Ok(Self {
+            base,
+            candidate,
+            format: a.format,
+            out: a.out,
+            settings,
+            baselines_dir: a.baselines_dir,
+        })
+    }
+}
+
+/// Load a run given as a path or a baseline name.
+pub fn load(arg: &str, baselines_dir: &Path) -> anyhow::Result<RunResult> {
+    let path = baseline::resolve(arg, baselines_dir)?;
+    Ok(baseline::load_run(&path)?)
+}
+
+/// Whether to colour terminal output: stdout is a terminal and `NO_COLOR` is unset or empty (<https://no-color.org>).
+pub fn use_colour() -> bool {
+    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
+/// Render in the chosen format.
+pub fn render(
+    c: &Comparison,
+    candidate: &RunResult,
+    format: CompareFormat,
+    colour: bool,
+) -> anyhow::Result<Vec<u8>> {
+    Ok(match format {
+        CompareFormat::Table => export::diff_table::render(c, colour),
+        CompareFormat::Markdown => export::markdown::render(c),
+        CompareFormat::Json => export::json::render(c)?,
+        CompareFormat::Bmf => export::bmf::render(candidate)?,
+    })
+}
+
+pub fn run(args: CompareArgs) -> anyhow::Result<ExitCode> {
+    let plan = ComparePlan::try_from(args)?;
+    let base = load(&plan.base, &plan.baselines_dir)?;
+    let candidate = load(&plan.candidate, &plan.baselines_dir)?;
+    let comparison = compare::compare(
+        &base,
+        &plan.base,
+        &candidate,
+        &plan.candidate,
+        plan.settings,
+    )?;
+    let colour = plan.out.is_none() && plan.format == CompareFormat::Table && use_colour();
+    let bytes = render(&comparison, &candidate, plan.format, colour)?;
+    match &plan.out {
+        Some(path) => {
+            crate::record::store::write_atomic(path, &bytes)?;
+            for w in &comparison.warnings {
+                eprintln!("warning: {w}");
+            }
+            eprintln!("{}: overall {}", path.display(), comparison.verdict);
+        }
+        None => std::io::stdout()
+            .write_all(&bytes)
+            .context("cannot write to stdout")?,
+    }
+    let code = if comparison.has_regression() {
+        crate::EXIT_REGRESSION
+    } else {
+        crate::EXIT_OK
+    };
+    Ok(ExitCode::from(code))
+}

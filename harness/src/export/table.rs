@@ -1,0 +1,171 @@
+//! The `harness bench` summary: one row per workload (workload | ops/s | p50 | p95 | p99 | J/op | gCO2eq/op |
+//! errors | meter), rendered by `tabled` as a terminal table or as Markdown. A pure function from a result to text.
+
+use crate::record::schema::{RunResult, WorkloadResult};
+use tabled::settings::Style;
+use tabled::{Table, Tabled};
+
+/// How the summary is styled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TableStyle {
+    /// Box-drawing table for a terminal.
+    Terminal,
+    /// GitHub-flavoured Markdown table.
+    Markdown,
+}
+
+#[derive(Debug, Tabled)]
+struct Row {
+    workload: String,
+    #[tabled(rename = "ops/s")]
+    ops_per_s: String,
+    p50: String,
+    p95: String,
+    p99: String,
+    #[tabled(rename = "J/op")]
+    j_per_op: String,
+    #[tabled(rename = "gCO2eq/op")]
+    g_per_op: String,
+    errors: String,
+    meter: String,
+}
+
+fn row(w: &WorkloadResult) -> Row {
+    let attempted = w.ops + w.errors;
+    let errors = if w.errors == 0 {
+        "0".to_string()
+    } else {
+        format!(
+            "{} ({:.1} %)",
+            w.errors,
+            100.0 * w.errors as f64 / attempted.max(1) as f64
+        )
+    };
+    Row {
+        workload: w.name.clone(),
+        ops_per_s: sig(w.throughput_ops_per_s),
+        p50: seconds(w.latency_s.p50),
+        p95: seconds(w.latency_s.p95),
+        p99: seconds(w.latency_s.p99),
+        j_per_op: sig(w.energy_j_per_op),
+        g_per_op: sig(w.emissions_g_per_op),
+        errors,
+        meter: w.energy_source.clone(),
+    }
+}
+
+/// The summary table of `run`'s workloads.
+pub fn render(run: &RunResult, style: TableStyle) -> String {
+    let rows: Vec<Row> = run.workloads.iter().map(row).collect();
+    let mut table = Table::new(rows);
+    match style {
+        TableStyle::Terminal => table.with(Style::modern()),
+        TableStyle::Markdown => table.with(Style::markdown()),
+    };
+    table.to_string()
+}
+
+/// Three significant digits; scientific notation outside 0.01..100000.
+pub fn sig(x: f64) -> String {
+    if x == 0.0 || !x.is_finite() {
+        return format!("{x}");
+    }
+    let a = x.abs();
+    if (0.01..100_000.0).contains(&a) {
+        let decimals = (2 - a.log10().floor() as i32).max(0) as usize;
+        format!("{x:.decimals$}")
+    } else {
+        format!("{x:.2e}")
+    }
+}
+
+/// A latency in seconds as µs, ms or s with three significant digits.
+pub fn seconds(s: f64) -> String {
+    if s == 0.0 {
+        "0".to_string()
+    } else if s < 1e-3 {
+        format!("{} µs", sig(s * 1e6))
+    } else if s < 1.0 {
+        format!("{} ms", sig(s * 1e3))
+    } else {
+        format!("{} s", sig(s))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::schema::LatencySummary;
+
+    fn run_with(w: WorkloadResult) -> RunResult {
+        let v = serde_json::json!({
+            "schema_version": 1, "harness_version": "0", "run_id": "r", "started_at": "t", "complete": true,
+            "git": {}, "machine": {"fingerprint": "f", "hostname": "h", "cpu_model": "c", "logical_cpus": 1,
+            "ram_bytes": 1, "os": "o", "kernel": "k"}, "meters": [],
+            "intensity": {"source": "fixed", "zone": null, "intensity_g_per_kwh": 400.0},
+            "config": {"workloads": [], "duration_s": 1.0, "ops": null, "warmup_s": 0.0, "repetitions": 1,
+            "concurrency": 1, "rate_ops_per_s": null, "target": "in-process", "meter": "auto",
+            "attribution": "process-cpu-share"}, "warnings": [], "workloads": []
+        });
+        let mut run: RunResult = serde_json::from_value(v).expect("valid run");
+        run.workloads.push(w);
+        run
+    }
+
+    #[test]
+    fn renders_one_row_per_workload_in_both_styles() {
+        let w = WorkloadResult {
+            name: "spin:1000000".into(),
+            ops: 990,
+            errors: 10,
+            errors_by_kind: Default::default(),
+            throughput_ops_per_s: 330.0,
+            energy_j_per_op: 0.0123,
+            energy_j_per_op_net: 0.01,
+            energy_kwh_per_op: 0.0123 / 3.6e6,
+            emissions_g_per_op: 1.37e-6,
+            emissions_g_per_op_net: 1.1e-6,
+            energy_source: "model".into(),
+            latency_s: LatencySummary {
+                p50: 0.0021,
+                p90: 0.003,
+                p95: 0.0035,
+                p99: 0.0061,
+                max: 0.01,
+                mean: 0.0022,
+            },
+            histogram: String::new(),
+            repetitions: vec![],
+        };
+        let run = run_with(w);
+        let md = render(&run, TableStyle::Markdown);
+        let lines: Vec<&str> = md.lines().collect();
+        assert_eq!(lines.len(), 3, "{md}");
+        assert_eq!(
+            lines[0],
+            "| workload     | ops/s | p50     | p95     | p99     | J/op   | gCO2eq/op | errors     | meter |"
+        );
+        assert_eq!(
+            lines[2],
+            "| spin:1000000 | 330   | 2.10 ms | 3.50 ms | 6.10 ms | 0.0123 | 1.37e-6   | 10 (1.0 %) | model |"
+        );
+        let term = render(&run, TableStyle::Terminal);
+        assert!(
+            term.starts_with('┌') && term.contains("│ spin:1000000 │"),
+            "{term}"
+        );
+    }
+
+    #[test]
+    fn numbers_keep_three_significant_digits() {
+        assert_eq!(sig(1234.6), "1235");
+        assert_eq!(sig(12.345), "12.3");
+        assert_eq!(sig(0.012345), "0.0123");
+        assert_eq!(sig(0.00012345), "1.23e-4");
+        assert_eq!(sig(123456.0), "1.23e5");
+        assert_eq!(sig(0.0), "0");
+        assert_eq!(seconds(0.000_250), "250 µs");
+        assert_eq!(seconds(0.001_5), "1.50 ms");
+        assert_eq!(seconds(2.5), "2.50 s");
+    }
+}

@@ -1,0 +1,104 @@
+//! Load generation: the [`Workload`] trait, the drivers that put a workload under load, and what they record.
+//!
+//! A workload is one kind of operation (`op`) that can run many times concurrently. Its mock upstreams (the mock grid,
+//! the mock LLM) are started when the workload is built ([`spec::WorkloadSpec::start`]) and stopped by
+//! [`Workload::shutdown`]. The drivers call `op` in a loop and record each outcome in a [`recorder::Recorder`].
+//!
+//! | module | what |
+//! |---|---|
+//! | [`spec`] | parse `--workload` specs (`intensity`, `predict`, `chat`, `spin:N`) and start them |
+//! | [`http`] | `--target`: one op is one GET against a running `workloads serve` |
+//! | [`spin`] | `spin:N`: N iterations of a fixed CPU-bound loop, the calibration workload |
+//! | [`recorder`] | per-worker HDR latency histogram (µs), op and error counts |
+//! | [`closed`] | closed loop: N workers, each starts its next op when the previous one ends |
+//! | [`open`] | open loop at R ops/s; latency from the scheduled start (coordinated omission corrected, as in wrk2) |
+
+pub mod closed;
+pub mod http;
+pub mod open;
+pub mod recorder;
+pub mod spec;
+pub mod spin;
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The future of one operation. Boxed so that `Workload` stays object-safe (a run holds `Arc<dyn Workload>`).
+pub type OpFuture<'a> = Pin<Box<dyn Future<Output = Result<(), OpError>> + Send + 'a>>;
+
+/// The future returned by [`Workload::shutdown`].
+pub type ShutdownFuture = Pin<Box<dyn Future<Output = ()> + Send>>;
+
+/// One kind of operation the harness measures.
+///
+/// Lifecycle: built and started by [`spec::WorkloadSpec::start`] (mock upstreams bound on 127.0.0.1:0, models loaded),
+/// then `op` is called concurrently from many tasks, then `shutdown` stops whatever the start began.
+pub trait Workload: Send + Sync + fmt::Debug {
+    /// The workload spec as the user wrote it (`spin:1000000`, `intensity`...); also its name in results.
+    fn name(&self) -> &str;
+    /// Perform one operation. An `Err` counts as a failed op of the error's kind; it never stops the run.
+    fn op(&self) -> OpFuture<'_>;
+    /// Stop the mock upstreams started for this workload. The default does nothing.
+    fn shutdown(&self) -> ShutdownFuture {
+        Box::pin(async {})
+    }
+}
+
+/// A failed operation: a short machine-readable `kind` (`timeout`, `http_503`, `connect`...) and a message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpError {
+    pub kind: String,
+    pub message: String,
+}
+
+impl OpError {
+    pub fn new(kind: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            kind: kind.into(),
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for OpError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.kind, self.message)
+    }
+}
+
+/// When a driver stops: after a wall-clock duration or after a number of operations.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Bound {
+    Duration(Duration),
+    Ops(u64),
+}
+
+/// How load is applied.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum LoadShape {
+    /// `concurrency` workers, each starting its next op as soon as the previous one ends.
+    Closed { concurrency: u32 },
+    /// Ops scheduled at `rate_ops_per_s`, at most `max_in_flight` at once; latency counts from the scheduled start.
+    Open {
+        rate_ops_per_s: f64,
+        max_in_flight: u32,
+    },
+}
+
+/// Run `workload` under `shape` until `bound`, returning everything recorded.
+pub async fn drive(
+    workload: Arc<dyn Workload>,
+    shape: LoadShape,
+    bound: Bound,
+) -> recorder::Recorded {
+    match shape {
+        LoadShape::Closed { concurrency } => closed::run(workload, concurrency, bound).await,
+        LoadShape::Open {
+            rate_ops_per_s,
+            max_in_flight,
+        } => open::run(workload, rate_ops_per_s, max_in_flight, bound).await,
+    }
+}

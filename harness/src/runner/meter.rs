@@ -1,0 +1,201 @@
+//! The run's meter: the `energy` crate's selected meters ([`energy::meter::select`]) read as one set, plus the
+//! attribution of machine energy to the measured process.
+//!
+//! Whose energy: [`Charge::Process`] attributes the machine energy to one process (this one in-process, or the server
+//! given by `--server-pid`) by its share of busy CPU time; [`Charge::Machine`] charges the whole machine (used with
+//! `--target` and no `--server-pid`), so net = machine energy − idle.
+//!
+//! During a window a background task reads the set every [`SAMPLE_INTERVAL`] (the model meter integrates load between
+//! reads, as CodeCarbon samples once a second); [`RunMeter::end`] reads once more and attributes the machine energy
+//! to the process by its share of busy CPU time (`process-cpu-share`, [`energy::meter::attribution`]), gross and net
+//! of idle power.
+
+use crate::record::schema::MeterInfo;
+use energy::cputime::{DEFAULT_PROC_ROOT, MachineCpuTimes, ProcessRef, machine_cpu_times};
+use energy::meter::attribution::{Attribution, ShareProbe, attribute};
+use energy::meter::{MeterChoice, MeterConfig, MeterSet, MeterStatus, select};
+use energy::units::{Joules, Seconds, Watts};
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// How often the meters are read during a window.
+pub const SAMPLE_INTERVAL: Duration = Duration::from_millis(500);
+
+/// Energy of one window, attributed to the measured process.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WindowEnergy {
+    /// Process share of each component's gross energy (`cpu_model`, `ram_model`, `cpu_package`...).
+    pub components: BTreeMap<String, Joules>,
+    pub attribution: Attribution,
+    /// CPU time of the charged process over the window (machine busy CPU time with [`Charge::Machine`]).
+    pub process_cpu: Seconds,
+    /// Machine energy (unattributed) and the window length, for the idle baseline.
+    pub machine: Joules,
+    pub duration: Seconds,
+}
+
+/// Who the measured energy is charged to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Charge {
+    /// A process's share of the machine by CPU time.
+    Process(ProcessRef),
+    /// The whole machine (net of idle).
+    Machine,
+}
+
+impl Charge {
+    /// The `config.attribution` name.
+    pub fn method_name(self) -> &'static str {
+        match self {
+            Charge::Process(ProcessRef::Current) => "process-cpu-share",
+            Charge::Process(ProcessRef::Pid(_)) => "server-pid-cpu-share",
+            Charge::Machine => "machine-minus-idle",
+        }
+    }
+}
+
+/// CPU-time state at the start of a window.
+#[derive(Debug)]
+enum Probe {
+    Share(ShareProbe),
+    Machine(MachineCpuTimes),
+}
+
+/// The selected meters, their report, and the attribution probe.
+#[derive(Debug)]
+pub struct RunMeter {
+    set: Arc<Mutex<MeterSet>>,
+    sources: String,
+    charge: Charge,
+    window: Option<(Probe, Instant, tokio::task::JoinHandle<()>)>,
+}
+
+/// What selecting the meters reported: every meter considered and the warnings (estimates, fakes, fallbacks).
+#[derive(Debug, Clone)]
+pub struct MeterReport {
+    pub meters: Vec<MeterInfo>,
+    pub warnings: Vec<String>,
+}
+
+fn info(s: &MeterStatus) -> MeterInfo {
+    MeterInfo {
+        source: s.source.as_str().to_string(),
+        available: s.available,
+        used: s.used,
+        components: s
+            .components
+            .iter()
+            .map(|c| c.as_str().to_string())
+            .collect(),
+        detail: s.detail.clone(),
+        resolution_j: s.resolution.map(|j| j.0),
+    }
+}
+
+impl RunMeter {
+    /// Select meters for `choice` and charge their energy as `charge` says.
+    pub fn select(choice: MeterChoice, charge: Charge) -> anyhow::Result<(Self, MeterReport)> {
+        let selection = select(choice, &MeterConfig::default()).map_err(|e| {
+            anyhow::anyhow!("--meter {choice}: {e}; `harness meters` lists what this machine has")
+        })?;
+        let sources = selection.used_sources();
+        let (set, considered, warnings) = selection.into_parts();
+        if set.is_empty() {
+            anyhow::bail!(
+                "--meter {choice}: no meter is usable on this machine; try --meter model or --meter fake"
+            );
+        }
+        let report = MeterReport {
+            meters: considered.iter().map(info).collect(),
+            warnings,
+        };
+        Ok((
+            Self {
+                set: Arc::new(Mutex::new(set)),
+                sources,
+                charge,
+                window: None,
+            },
+            report,
+        ))
+    }
+
+    /// Sources in use, comma-joined (`model`, `rapl,nvml`).
+    pub fn sources(&self) -> &str {
+        &self.sources
+    }
+
+    /// Open a window on every meter and start sampling.
+    pub fn begin(&mut self) -> anyhow::Result<()> {
+        if let Some((_, _, sampler)) = self.window.take() {
+            sampler.abort();
+        }
+        lock(&self.set)?.start()?;
+        let root = Path::new(DEFAULT_PROC_ROOT);
+        let probe = match self.charge {
+            Charge::Process(p) => ShareProbe::start(root, p).map(Probe::Share),
+            Charge::Machine => machine_cpu_times(root).map(Probe::Machine),
+        }
+        .map_err(|e| anyhow::anyhow!("reading CPU times for attribution: {e}"))?;
+        let set = Arc::clone(&self.set);
+        let sampler = tokio::spawn(async move {
+            let mut tick = tokio::time::interval(SAMPLE_INTERVAL);
+            tick.tick().await;
+            loop {
+                tick.tick().await;
+                // A failed intermediate read is retried by the next tick and by `end`, which reports errors.
+                if let Ok(mut s) = set.lock() {
+                    let _ = s.read();
+                }
+            }
+        });
+        self.window = Some((probe, Instant::now(), sampler));
+        Ok(())
+    }
+
+    /// Close the window: read the meters, attribute to the process with `idle_power` (machine watts) subtracted
+    /// for the net figure.
+    pub fn end(&mut self, idle_power: Option<Watts>) -> anyhow::Result<WindowEnergy> {
+        let (probe, started, sampler) = self
+            .window
+            .take()
+            .ok_or_else(|| anyhow::anyhow!("meter window closed before it was opened"))?;
+        sampler.abort();
+        let reading = lock(&self.set)?.read()?;
+        let duration = Seconds(started.elapsed().as_secs_f64());
+        let cpu_err = |e: std::io::Error| anyhow::anyhow!("reading CPU times for attribution: {e}");
+        let machine = reading.total();
+        let (attribution, process_cpu) = match probe {
+            Probe::Share(p) => {
+                let cpu = p.finish().map_err(cpu_err)?;
+                let a = attribute(machine, duration, cpu.process, cpu.machine_busy, idle_power);
+                (a, cpu.process)
+            }
+            Probe::Machine(start) => {
+                let now = machine_cpu_times(Path::new(DEFAULT_PROC_ROOT)).map_err(cpu_err)?;
+                let zero = Seconds(0.0);
+                let a = attribute(machine, duration, zero, zero, idle_power);
+                (a, now.busy - start.busy)
+            }
+        };
+        let components = reading
+            .energy
+            .iter()
+            .map(|(c, j)| (c.as_str().to_string(), Joules(j.0 * attribution.share)))
+            .collect();
+        Ok(WindowEnergy {
+            components,
+            attribution,
+            process_cpu,
+            machine,
+            duration,
+        })
+    }
+}
+
+fn lock(set: &Mutex<MeterSet>) -> anyhow::Result<std::sync::MutexGuard<'_, MeterSet>> {
+    set.lock()
+        .map_err(|_| anyhow::anyhow!("the meter sampler panicked"))
+}

@@ -1,0 +1,270 @@
+//! The runner: for each workload a warm-up (discarded), then K measured repetitions. Each repetition is one window of
+//! the meter, the process CPU clock and the load driver; it becomes one [`RepetitionSample`] (one point for the
+//! statistics in `compare`). An idle baseline measured before the workloads gives net energy: gross − idle W × wall.
+//!
+//! Per-op figures divide a repetition's energy by its successful ops; the workload aggregate divides the energy summed
+//! over repetitions by the ops summed over repetitions (a ratio of totals, not a mean of ratios).
+//! Emissions = kWh × the run's carbon intensity (g/kWh).
+//!
+//! | module | what |
+//! |---|---|
+//! | [`meter`] | the selected meters read as one set over a window, attributed to the measured process |
+//! | [`git`], [`machine`] | provenance recorded in every result file |
+
+pub mod git;
+pub mod machine;
+pub mod meter;
+
+use crate::load::recorder::{Recorded, Recorder, encode_histogram, latency_summary};
+use crate::load::{Bound, LoadShape, Workload, drive};
+use crate::record::schema::{IdleBaseline, RepetitionSample, WorkloadResult};
+use energy::units::{GramsPerKwh, Joules, Watts};
+use meter::{RunMeter, WindowEnergy};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// How each workload is run: the load shape, how long each repetition lasts, the warm-up and the repetition count.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Schedule {
+    pub shape: LoadShape,
+    pub bound: Bound,
+    pub warmup: Duration,
+    pub repetitions: u32,
+}
+
+/// What energy figures are derived with.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct EnergyContext {
+    /// Machine idle power subtracted for net energy (`None` when no idle baseline was measured).
+    pub idle_power: Option<Watts>,
+    pub intensity: GramsPerKwh,
+}
+
+/// A workload's result plus the first error messages seen (for the `--max-error-rate` message).
+#[derive(Debug, Clone)]
+pub struct Measured {
+    pub result: WorkloadResult,
+    pub first_errors: Vec<String>,
+}
+
+/// Measure the machine at rest for `duration`: the idle power later subtracted from every window.
+pub async fn measure_idle(
+    meter: &mut RunMeter,
+    duration: Duration,
+) -> anyhow::Result<IdleBaseline> {
+    meter.begin()?;
+    tokio::time::sleep(duration).await;
+    let w = meter.end(None)?;
+    Ok(IdleBaseline {
+        power_w: w.machine.0 / w.duration.0.max(1e-9),
+        duration_s: w.duration.0,
+        source: meter.sources().to_string(),
+    })
+}
+
+/// Warm up, then run `schedule.repetitions` metered repetitions of `workload`. `on_step` is called after the warm-up
+/// and after each repetition (progress display).
+pub async fn measure_workload(
+    workload: Arc<dyn Workload>,
+    schedule: &Schedule,
+    meter: &mut RunMeter,
+    ctx: EnergyContext,
+    on_step: &(dyn Fn(&str) + Sync),
+) -> anyhow::Result<Measured> {
+    if !schedule.warmup.is_zero() {
+        drive(
+            Arc::clone(&workload),
+            schedule.shape,
+            Bound::Duration(schedule.warmup),
+        )
+        .await;
+        on_step("warm-up done");
+    }
+    let mut merged = Recorder::new();
+    let mut samples = Vec::with_capacity(schedule.repetitions as usize);
+    for index in 0..schedule.repetitions {
+        meter.begin()?;
+        let recorded = drive(Arc::clone(&workload), schedule.shape, schedule.bound).await;
+        let energy = meter.end(ctx.idle_power)?;
+        samples.push(sample(index, &recorded, &energy, ctx.intensity));
+        merged.merge(&recorded.recorder);
+        on_step(&format!(
+            "repetition {}/{}",
+            index + 1,
+            schedule.repetitions
+        ));
+    }
+    let result = aggregate(
+        workload.name(),
+        &samples,
+        &merged,
+        meter.sources(),
+        ctx.intensity,
+    )?;
+    Ok(Measured {
+        result,
+        first_errors: merged.first_errors().to_vec(),
+    })
+}
+
+fn per_op(total: f64, ops: u64) -> f64 {
+    if ops == 0 { 0.0 } else { total / ops as f64 }
+}
+
+fn emissions_g(energy_j: f64, intensity: GramsPerKwh) -> f64 {
+    Joules(energy_j).to_kwh().emissions(intensity).0
+}
+
+/// One repetition's sample from what the driver recorded and the attributed meter window.
+pub fn sample(
+    index: u32,
+    recorded: &Recorded,
+    energy: &WindowEnergy,
+    intensity: GramsPerKwh,
+) -> RepetitionSample {
+    let rec = &recorded.recorder;
+    let wall_s = recorded.wall.as_secs_f64();
+    let gross = energy.attribution.process_gross.0;
+    let net = energy.attribution.process_net.0;
+    let per_op_gross = per_op(gross, rec.ops());
+    RepetitionSample {
+        index,
+        ops: rec.ops(),
+        errors: rec.errors(),
+        wall_s,
+        cpu_s: energy.process_cpu.0,
+        energy_j: energy
+            .components
+            .iter()
+            .map(|(k, v)| (k.clone(), v.0))
+            .collect(),
+        energy_j_total: gross,
+        energy_j_net: net,
+        energy_j_per_op: per_op_gross,
+        energy_j_per_op_net: per_op(net, rec.ops()),
+        emissions_g_per_op: emissions_g(per_op_gross, intensity),
+        throughput_ops_per_s: if wall_s > 0.0 {
+            rec.ops() as f64 / wall_s
+        } else {
+            0.0
+        },
+        latency_s: rec.latency_summary(),
+    }
+}
+
+/// The workload's aggregate over its repetitions (ratios of totals) plus the merged latency histogram.
+pub fn aggregate(
+    name: &str,
+    samples: &[RepetitionSample],
+    merged: &Recorder,
+    energy_source: &str,
+    intensity: GramsPerKwh,
+) -> anyhow::Result<WorkloadResult> {
+    let ops: u64 = samples.iter().map(|s| s.ops).sum();
+    let wall: f64 = samples.iter().map(|s| s.wall_s).sum();
+    let gross: f64 = samples.iter().map(|s| s.energy_j_total).sum();
+    let net: f64 = samples.iter().map(|s| s.energy_j_net).sum();
+    let j_per_op = per_op(gross, ops);
+    let j_per_op_net = per_op(net, ops);
+    Ok(WorkloadResult {
+        name: name.to_string(),
+        ops,
+        errors: merged.errors(),
+        errors_by_kind: merged.errors_by_kind().clone(),
+        throughput_ops_per_s: if wall > 0.0 { ops as f64 / wall } else { 0.0 },
+        energy_j_per_op: j_per_op,
+        energy_j_per_op_net: j_per_op_net,
+        energy_kwh_per_op: Joules(j_per_op).to_kwh().0,
+        emissions_g_per_op: emissions_g(j_per_op, intensity),
+        emissions_g_per_op_net: emissions_g(j_per_op_net, intensity),
+        energy_source: energy_source.to_string(),
+        latency_s: latency_summary(merged.histogram()),
+        histogram: encode_histogram(merged.histogram())?,
+        repetitions: samples.to_vec(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use energy::meter::attribution::attribute;
+    use energy::units::Seconds;
+    use std::collections::BTreeMap;
+
+    fn window(machine_j: f64, share_cpu: f64, idle_w: f64) -> WindowEnergy {
+        let attribution = attribute(
+            Joules(machine_j),
+            Seconds(1.0),
+            Seconds(share_cpu),
+            Seconds(1.0),
+            Some(Watts(idle_w)),
+        );
+        WindowEnergy {
+            components: BTreeMap::from([("cpu_model".to_string(), Joules(machine_j * share_cpu))]),
+            attribution,
+            process_cpu: Seconds(share_cpu),
+            machine: Joules(machine_j),
+            duration: Seconds(1.0),
+        }
+    }
+
+    fn recorded(ops: u32) -> Recorded {
+        let mut r = Recorder::new();
+        for _ in 0..ops {
+            r.record_ok(Duration::from_millis(2));
+        }
+        Recorded {
+            recorder: r,
+            wall: Duration::from_secs(1),
+        }
+    }
+
+    #[test]
+    fn per_op_energy_and_emissions_follow_the_attribution() {
+        // Machine 20 J over 1 s, process share 0.5, idle 8 W: gross 10 J, net (20 − 8) × 0.5 = 6 J.
+        let s = sample(
+            0,
+            &recorded(10),
+            &window(20.0, 0.5, 8.0),
+            GramsPerKwh(360.0),
+        );
+        assert_eq!((s.ops, s.energy_j_total, s.energy_j_net), (10, 10.0, 6.0));
+        assert_eq!(s.energy_j_per_op, 1.0);
+        assert!((s.energy_j_per_op_net - 0.6).abs() < 1e-12);
+        assert!((s.emissions_g_per_op - 1.0 / 3.6e6 * 360.0).abs() < 1e-15);
+        assert_eq!(s.throughput_ops_per_s, 10.0);
+        assert_eq!(s.energy_j["cpu_model"], 10.0);
+    }
+
+    #[test]
+    fn the_aggregate_is_a_ratio_of_totals() {
+        let a = sample(
+            0,
+            &recorded(10),
+            &window(20.0, 0.5, 0.0),
+            GramsPerKwh(100.0),
+        );
+        let b = sample(
+            1,
+            &recorded(30),
+            &window(20.0, 0.5, 0.0),
+            GramsPerKwh(100.0),
+        );
+        let mut merged = recorded(10).recorder;
+        merged.merge(&recorded(30).recorder);
+        let w = aggregate("x", &[a, b], &merged, "model", GramsPerKwh(100.0)).expect("aggregate");
+        // (10 + 10) J / (10 + 30) ops = 0.5 J/op, not the mean of 1.0 and 0.333.
+        assert_eq!(w.energy_j_per_op, 0.5);
+        assert_eq!(w.ops, 40);
+        assert_eq!(w.throughput_ops_per_s, 20.0);
+        assert_eq!(w.energy_kwh_per_op, 0.5 / 3.6e6);
+        assert_eq!(w.repetitions.len(), 2);
+        assert!(!w.histogram.is_empty());
+    }
+
+    #[test]
+    fn no_successful_op_gives_zero_per_op_not_infinity() {
+        let s = sample(0, &recorded(0), &window(20.0, 0.5, 0.0), GramsPerKwh(100.0));
+        assert_eq!((s.energy_j_per_op, s.throughput_ops_per_s), (0.0, 0.0));
+    }
+}

@@ -1,0 +1,139 @@
+//! Welch's t-test on logarithms: the relative change between two samples, its confidence interval and a p-value.
+//!
+//! With `x = ln(base)`, `y = ln(candidate)`, means `x̄, ȳ`, unbiased variances `s²`, and sizes `n`:
+//! - estimate `d = ȳ − x̄` (log of the ratio of geometric means; relative change `exp(d) − 1`);
+//! - standard error `se = sqrt(s²ₓ/nₓ + s²ᵧ/nᵧ)`; statistic `t = d / se` (Welch 1947);
+//! - degrees of freedom `ν = se⁴ / ((s²ₓ/nₓ)²/(nₓ−1) + (s²ᵧ/nᵧ)²/(nᵧ−1))` (Welch–Satterthwaite, Satterthwaite 1946);
+//! - two-sided p-value `2·P(T_ν > |t|)`; interval `d ± t_{ν,1−α/2}·se` at confidence `1 − α`.
+//!
+//! Degenerate case: both samples constant (`se = 0`, e.g. a deterministic fake meter). Then the change is known exactly:
+//! p = 1 and a zero-width interval at 0 when the means are equal, p = 0 and a zero-width interval at `d` otherwise.
+
+use super::{Sample, StatsError};
+use statrs::distribution::{ContinuousCDF, StudentsT};
+
+/// The result of [`log_ratio_test`]. Log-space fields are natural logs of candidate/base ratios.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LogRatioTest {
+    /// `ln(candidate / base)` of the geometric means.
+    pub log_change: f64,
+    /// Lower end of the `1 − alpha` interval for `log_change`.
+    pub log_lower: f64,
+    /// Upper end of the `1 − alpha` interval for `log_change`.
+    pub log_upper: f64,
+    /// Two-sided p-value for "no change" (unadjusted).
+    pub p_value: f64,
+    /// Welch–Satterthwaite degrees of freedom (infinite in the degenerate zero-variance case).
+    pub degrees_of_freedom: f64,
+}
+
+impl LogRatioTest {
+    /// Relative change `candidate / base − 1` (0.05 = 5 % higher).
+    pub fn relative_change(&self) -> f64 {
+        self.log_change.exp_m1()
+    }
+
+    /// The interval of the relative change, `(lower, upper)`.
+    pub fn relative_interval(&self) -> (f64, f64) {
+        (self.log_lower.exp_m1(), self.log_upper.exp_m1())
+    }
+}
+
+/// Compare `candidate` against `base` at significance `alpha` (interval confidence `1 − alpha`).
+/// Both samples must be strictly positive.
+pub fn log_ratio_test(
+    base: &Sample,
+    candidate: &Sample,
+    alpha: f64,
+) -> Result<LogRatioTest, StatsError> {
+    if !(alpha > 0.0 && alpha < 1.0) {
+        return Err(StatsError::BadAlpha { alpha });
+    }
+    let (x, y) = (base.ln()?, candidate.ln()?);
+    let d = y.mean() - x.mean();
+    let (vx, vy) = (x.variance() / x.len() as f64, y.variance() / y.len() as f64);
+    let se2 = vx + vy;
+    if se2 <= 0.0 || !se2.is_finite() {
+        let p_value = if d == 0.0 { 1.0 } else { 0.0 };
+        return Ok(LogRatioTest {
+            log_change: d,
+            log_lower: d,
+            log_upper: d,
+            p_value,
+            degrees_of_freedom: f64::INFINITY,
+        });
+    }
+    let se = se2.sqrt();
+    let df = se2 * se2 / (vx * vx / (x.len() - 1) as f64 + vy * vy / (y.len() - 1) as f64);
+    let t_dist = StudentsT::new(0.0, 1.0, df).map_err(|_| StatsError::TooFewPoints {
+        found: x.len().min(y.len()),
+    })?;
+    let t = d / se;
+    let p_value = (2.0 * t_dist.sf(t.abs())).min(1.0);
+    let half_width = t_dist.inverse_cdf(1.0 - alpha / 2.0) * se;
+    Ok(LogRatioTest {
+        log_change: d,
+        log_lower: d - half_width,
+        log_upper: d + half_width,
+        p_value,
+        degrees_of_freedom: df,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn s(v: &[f64]) -> Sample {
+        Sample::new(v.to_vec()).expect("valid sample")
+    }
+
+    #[test]
+    fn matches_a_hand_computed_welch_test() {
+        // ln values chosen so the log samples are {0,0.1,0.2} and {0.1,0.3,0.5}: d = 0.2,
+        // vx = 0.01/3, vy = 0.04/3, se² = 0.05/3, df = (0.05/3)² / ((0.01/3)²/2 + (0.04/3)²/2) = 0.0025/0.00085 ≈ 2.941.
+        let base = s(&[0.0f64.exp(), 0.1f64.exp(), 0.2f64.exp()]);
+        let cand = s(&[0.1f64.exp(), 0.3f64.exp(), 0.5f64.exp()]);
+        let r = log_ratio_test(&base, &cand, 0.05).expect("test runs");
+        assert!((r.log_change - 0.2).abs() < 1e-12);
+        assert!(
+            (r.degrees_of_freedom - 0.0025 / 0.00085).abs() < 1e-9,
+            "df {}",
+            r.degrees_of_freedom
+        );
+        // t = 0.2 / sqrt(0.05/3) = 1.549; two-sided p at ν ≈ 2.94 is about 0.22 (R: 2*pt(-1.549, 2.941) = 0.2206).
+        assert!((r.p_value - 0.2206).abs() < 2e-3, "p {}", r.p_value);
+        assert!(r.log_lower < 0.0 && r.log_upper > 0.4);
+    }
+
+    #[test]
+    fn constant_samples_give_an_exact_answer() {
+        let same = log_ratio_test(&s(&[2.0, 2.0]), &s(&[2.0, 2.0]), 0.01).expect("runs");
+        assert_eq!((same.log_change, same.p_value), (0.0, 1.0));
+        let moved = log_ratio_test(&s(&[2.0, 2.0]), &s(&[4.0, 4.0]), 0.01).expect("runs");
+        assert_eq!(moved.p_value, 0.0);
+        assert!((moved.relative_change() - 1.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn refuses_non_positive_values_and_bad_alpha() {
+        assert!(matches!(
+            log_ratio_test(&s(&[1.0, 0.0]), &s(&[1.0, 2.0]), 0.01),
+            Err(StatsError::NotPositive { .. })
+        ));
+        assert!(matches!(
+            log_ratio_test(&s(&[1.0, 2.0]), &s(&[1.0, 2.0]), 1.5),
+            Err(StatsError::BadAlpha { .. })
+        ));
+    }
+
+    #[test]
+    fn a_clear_ten_percent_change_is_significant() {
+        let base = s(&[100.0, 101.0, 99.0, 100.5, 99.5]);
+        let cand = s(&[110.0, 111.1, 108.9, 110.55, 109.45]);
+        let r = log_ratio_test(&base, &cand, 0.01).expect("runs");
+        assert!(r.p_value < 1e-6, "p {}", r.p_value);
+        let (lo, hi) = r.relative_interval();
+        assert!(lo > 0.08 && hi < 0.12, "[{lo}, {hi}]");
+    }
+}

@@ -1,0 +1,265 @@
+//! `harness ab` end to end with stand-in builds: two small shell scripts that behave like `harness bench` (they record
+//! how and where they were called, then write a result file), so the interleaving, the command line given to each
+//! build, the merge and the error paths are checked without building the harness twice. The GitHub Action's tests
+//! (github-action/tests/run.sh) run `harness ab` on two real builds.
+
+use harness::record::schema::{
+    BenchConfig, GitInfo, IntensityInfo, LatencySummary, MachineInfo, RepetitionSample, RunResult,
+    SCHEMA_VERSION, WorkloadResult,
+};
+use std::collections::BTreeMap;
+use std::os::unix::fs::PermissionsExt as _;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn run_fixture(energy_j: f64) -> RunResult {
+    let rep = RepetitionSample {
+        index: 0,
+        ops: 100,
+        errors: 0,
+        wall_s: 0.1,
+        cpu_s: 0.1,
+        energy_j: BTreeMap::from([("fake".to_string(), energy_j)]),
+        energy_j_total: energy_j,
+        energy_j_net: energy_j,
+        energy_j_per_op: energy_j / 100.0,
+        energy_j_per_op_net: energy_j / 100.0,
+        emissions_g_per_op: 0.0,
+        throughput_ops_per_s: 1000.0,
+        latency_s: LatencySummary::default(),
+    };
+    RunResult {
+        schema_version: SCHEMA_VERSION,
+        harness_version: "0.1.0".into(),
+        run_id: "fixture".into(),
+        started_at: "2026-01-01T00:00:00Z".into(),
+        finished_at: Some("2026-01-01T00:00:01Z".into()),
+        complete: true,
+        git: GitInfo::default(),
+        machine: MachineInfo::default(),
+        meters: Vec::new(),
+        intensity: IntensityInfo {
+            source: "fixed".into(),
+            zone: None,
+            intensity_g_per_kwh: 400.0,
+        },
+        config: BenchConfig {
+            repetitions: 1,
+            ..BenchConfig::default()
+        },
+        idle: None,
+        warnings: vec!["fake meter: not a measurement".into()],
+        workloads: vec![WorkloadResult {
+            name: "spin:1000".into(),
+            ops: 100,
+            errors: 0,
+            errors_by_kind: BTreeMap::new(),
+            throughput_ops_per_s: 1000.0,
+            energy_j_per_op: energy_j / 100.0,
+            energy_j_per_op_net: energy_j / 100.0,
+            energy_kwh_per_op: 0.0,
+            emissions_g_per_op: 0.0,
+            emissions_g_per_op_net: 0.0,
+            energy_source: "fake".into(),
+            latency_s: LatencySummary::default(),
+            histogram: String::new(),
+            repetitions: vec![rep],
+        }],
+    }
+}
+
+/// A stand-in build: logs `SIDE CWD ARGS` to `log`, then copies `fixture` to the `--out` path. With `fail_on` set, the
+/// n-th call (1-based) fails like the harness does: a message on stderr and exit 2.
+fn fake_build(dir: &Path, side: &str, energy_j: f64, log: &Path, fail_on: Option<u32>) -> PathBuf {
+    let fixture = dir.join(format!("{side}.fixture.json"));
+    std::fs::write(
+        &fixture,
+        serde_json::to_vec(&run_fixture(energy_j)).expect("serialise"),
+    )
+    .expect("write fixture");
+    let counter = dir.join(format!("{side}.count"));
+    let fail = fail_on.map_or(String::new(), |n| {
+        format!(
+            "[ \"$n\" -eq {n} ] && {{ echo 'error: workload spin:1000 failed' >&2; exit 2; }}\n"
+        )
+    });
+    let script = format!(
+        "#!/bin/sh\nn=$(( $(cat {counter} 2>/dev/null || echo 0) + 1 )); echo $n > {counter}\n{fail}\
+         out=''; prev=''\nfor a in \"$@\"; do [ \"$prev\" = --out ] && out=\"$a\"; prev=\"$a\"; done\n\
+         echo \"{side} $(pwd) $*\" >> {log}\ncp {fixture} \"$out\"\n",
+        counter = counter.display(),
+        log = log.display(),
+        fixture = fixture.display(),
+    );
+    let bin = dir.join(format!("{side}-harness"));
+    std::fs::write(&bin, script).expect("write script");
+    std::fs::set_permissions(&bin, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    bin
+}
+
+fn harness(args: &[&str], cwd: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_harness"))
+        .args(args)
+        .current_dir(cwd)
+        .output()
+        .expect("runs harness")
+}
+
+struct Setup {
+    dir: tempfile::TempDir,
+    log: PathBuf,
+    base: PathBuf,
+    head: PathBuf,
+}
+
+fn setup(head_fail_on: Option<u32>) -> Setup {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let log = dir.path().join("calls.log");
+    let base = fake_build(dir.path(), "base", 10.0, &log, None);
+    let head = fake_build(dir.path(), "head", 10.0, &log, head_fail_on);
+    for d in ["base-src", "head-src"] {
+        std::fs::create_dir(dir.path().join(d)).expect("mkdir");
+    }
+    Setup {
+        dir,
+        log,
+        base,
+        head,
+    }
+}
+
+fn ab_args<'a>(s: &'a Setup, extra: &[&'a str]) -> Vec<String> {
+    let p = |x: &Path| x.display().to_string();
+    let mut v = vec![
+        "ab".into(),
+        "--base-bin".into(),
+        p(&s.base),
+        "--head-bin".into(),
+        p(&s.head),
+        "--base-dir".into(),
+        p(&s.dir.path().join("base-src")),
+        "--head-dir".into(),
+        p(&s.dir.path().join("head-src")),
+        "--out-dir".into(),
+        p(&s.dir.path().join("out")),
+        "--workload".into(),
+        "spin:1000".into(),
+        "--duration".into(),
+        "100ms".into(),
+        "--meter".into(),
+        "fake".into(),
+    ];
+    v.extend(extra.iter().map(|x| x.to_string()));
+    v
+}
+
+fn run_ab(s: &Setup, extra: &[&str]) -> Output {
+    let args = ab_args(s, extra);
+    harness(
+        &args.iter().map(String::as_str).collect::<Vec<_>>(),
+        s.dir.path(),
+    )
+}
+
+#[test]
+fn interleaves_abba_runs_each_build_in_its_dir_and_merges_each_side() {
+    let s = setup(None);
+    let out = run_ab(&s, &["--repetitions", "4", "--", "--warmup", "0s"]);
+    assert!(
+        out.status.success(),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let log = std::fs::read_to_string(&s.log).expect("log");
+    let calls: Vec<&str> = log.lines().collect();
+    let sides: Vec<&str> = calls
+        .iter()
+        .map(|l| l.split(' ').next().unwrap_or(""))
+        .collect();
+    assert_eq!(
+        sides,
+        [
+            "base", "head", "head", "base", "base", "head", "head", "base"
+        ]
+    );
+    for line in &calls {
+        let side = line.split(' ').next().unwrap_or("");
+        assert!(
+            line.contains(&format!(
+                "/{side}-src bench --workload spin:1000 --duration 100ms --meter fake"
+            )),
+            "{line}"
+        );
+        assert!(
+            line.contains("--warmup 0s --repetitions 1 --out "),
+            "{line}"
+        );
+    }
+    for side in ["base", "head"] {
+        let path = s.dir.path().join("out").join(format!("{side}.json"));
+        let merged: RunResult =
+            serde_json::from_slice(&std::fs::read(&path).expect("merged file")).expect("parses");
+        assert_eq!(merged.workloads[0].repetitions.len(), 4);
+        assert_eq!(merged.workloads[0].ops, 400);
+        assert_eq!(merged.config.repetitions, 4);
+        assert!(
+            merged.warnings.iter().any(|w| w.contains("interleaved")),
+            "{:?}",
+            merged.warnings
+        );
+        assert!(
+            s.dir
+                .path()
+                .join(format!("out/reps/{side}-03.json"))
+                .is_file()
+        );
+    }
+}
+
+#[test]
+fn a_failing_build_is_a_harness_error_naming_the_side() {
+    let s = setup(Some(2));
+    let out = run_ab(&s, &["--repetitions", "2"]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("head build"), "{stderr}");
+    assert!(stderr.contains("failed on repetition 1"), "{stderr}");
+    assert!(
+        stderr.contains("error: workload spin:1000 failed"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn bad_plans_are_refused_before_running_anything() {
+    let s = setup(None);
+    for (extra, expected) in [
+        (
+            &["--repetitions", "1"][..],
+            "--repetitions must be at least 2",
+        ),
+        (
+            &["--", "--repetitions", "3"][..],
+            "`--repetitions` after `--` is set by `harness ab`",
+        ),
+        (&["--", "--out=x.json"][..], "`--out=x.json` after `--`"),
+    ] {
+        let out = run_ab(&s, extra);
+        assert_eq!(out.status.code(), Some(2), "{extra:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(expected), "{extra:?}: {stderr}");
+    }
+    let out = harness(
+        &[
+            "ab",
+            "--base-bin",
+            "/nonexistent/harness",
+            "--head-bin",
+            "/nonexistent",
+        ],
+        s.dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--base-bin: no harness binary"));
+    assert!(!s.log.exists(), "nothing may run for a bad plan");
+}

@@ -1,0 +1,159 @@
+//! End-to-end tests of `harness bench`: the file it writes is schema-valid, SIGINT leaves a valid partial file,
+//! bad options exit 2 naming the flag.
+
+mod common;
+
+use common::{assert_valid_result_file, harness, violations};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+const QUICK: &[&str] = &[
+    "bench",
+    "--workload",
+    "spin:20000",
+    "--duration",
+    "300ms",
+    "--repetitions",
+    "2",
+    "--warmup",
+    "100ms",
+    "--idle",
+    "100ms",
+];
+
+#[test]
+fn writes_a_schema_valid_file_and_prints_the_table() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut args = QUICK.to_vec();
+    args.extend(["--meter", "fake", "--intensity", "380", "--out", "run.json"]);
+    let out = harness(dir.path(), &args);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "stderr: {stderr}");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("spin:20000") && stdout.contains("gCO2eq/op"),
+        "table: {stdout}"
+    );
+    assert!(
+        stderr.contains("fake"),
+        "the fake meter must be announced on stderr: {stderr}"
+    );
+
+    let run = assert_valid_result_file(&dir.path().join("run.json"));
+    assert_eq!(run["complete"], true);
+    assert_eq!(run["intensity"]["intensity_g_per_kwh"], 380.0);
+    let w = &run["workloads"][0];
+    assert_eq!(w["name"], "spin:20000");
+    assert!(w["ops"].as_u64().expect("ops") > 0);
+    assert!(w["energy_j_per_op"].as_f64().expect("J/op") > 0.0);
+    assert!(w["emissions_g_per_op"].as_f64().expect("g/op") > 0.0);
+    assert_eq!(w["repetitions"].as_array().expect("reps").len(), 2);
+    assert!(w["latency_s"]["p50"].as_f64().expect("p50") > 0.0);
+}
+
+#[test]
+fn the_schema_check_rejects_a_broken_file() {
+    // Guards the validation itself: a file missing `workloads` and with a string for `ops` must not pass.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut args = QUICK.to_vec();
+    args.extend(["--meter", "fake", "--out", "run.json", "--format", "json"]);
+    let out = harness(dir.path(), &args);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut printed: serde_json::Value =
+        serde_json::from_slice(&out.stdout).expect("--format json prints JSON");
+    assert!(violations(&printed).is_empty());
+    printed["workloads"][0]["ops"] = serde_json::json!("many");
+    assert!(
+        !violations(&printed).is_empty(),
+        "a string `ops` passed validation"
+    );
+    printed.as_object_mut().expect("object").remove("workloads");
+    assert!(
+        !violations(&printed).is_empty(),
+        "a file without `workloads` passed validation"
+    );
+}
+
+#[test]
+fn sigint_mid_run_leaves_a_valid_partial_file() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("partial.json");
+    let child = Command::new(env!("CARGO_BIN_EXE_harness"))
+        .args([
+            "bench",
+            "--workload",
+            "spin:20000,spin:20001",
+            "--duration",
+            "1s",
+            "--repetitions",
+            "30",
+        ])
+        .args([
+            "--warmup", "0s", "--idle", "100ms", "--meter", "fake", "--out",
+        ])
+        .arg(&path)
+        .current_dir(dir.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn harness");
+    // Wait until the idle baseline is in the file: the run is then inside its first workload.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let has_idle = std::fs::read_to_string(&path)
+            .ok()
+            .is_some_and(|t| t.contains("\"idle\""));
+        if has_idle {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the run never wrote its idle baseline"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    let pid = libc::pid_t::try_from(child.id()).expect("pid fits");
+    // SAFETY: plain kill(2) on our own child's pid.
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGINT) }, 0);
+    let out = child.wait_with_output().expect("child exits");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "stderr: {stderr}");
+    assert!(stderr.contains("interrupted"), "{stderr}");
+    let run = assert_valid_result_file(&path);
+    assert_eq!(run["complete"], false);
+    assert!(run.get("finished_at").is_none());
+    let warnings = run["warnings"].to_string();
+    assert!(
+        warnings.contains("SIGINT during workload spin:20000"),
+        "{warnings}"
+    );
+}
+
+#[test]
+fn bad_options_exit_2_naming_the_flag() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for (args, needle) in [
+        (vec!["bench", "--workload", "spin:x"], "--workload"),
+        (vec!["bench", "--workload", "nope"], "known:"),
+        (vec!["bench", "--repetitions", "0"], "--repetitions"),
+        (vec!["bench", "--rate", "0"], "--rate"),
+        (vec!["bench", "--intensity", "lots"], "--intensity"),
+        (vec!["bench", "--max-error-rate", "5"], "--max-error-rate"),
+        (vec!["bench", "--ops", "0"], "--ops"),
+    ] {
+        let out = harness(dir.path(), &args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(needle), "{args:?}: {stderr}");
+    }
+    assert!(
+        !dir.path().join("bench-results").exists(),
+        "a refused run must not write a file"
+    );
+}

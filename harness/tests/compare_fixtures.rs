@@ -1,0 +1,429 @@
+//! Fixture pairs pin verdicts and exit codes of `harness compare` (files in tests/fixtures/results/, made by
+//! generate.py): no change, +10 % energy, −10 % latency, one-sided workloads, cross-machine, and the error cases.
+
+use harness::baseline::load_run;
+use harness::compare::{CompareSettings, Comparison, Metric, Verdict, compare};
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn fixture(name: &str) -> PathBuf {
+    PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/results"
+    ))
+    .join(name)
+}
+
+fn compare_fixtures(base: &str, cand: &str, settings: CompareSettings) -> Comparison {
+    let b = load_run(&fixture(base)).expect("base fixture loads");
+    let c = load_run(&fixture(cand)).expect("candidate fixture loads");
+    compare(&b, base, &c, cand, settings).expect("comparable")
+}
+
+fn verdict_of(c: &Comparison, workload: &str, metric: Metric) -> Verdict {
+    let w = c
+        .workloads
+        .iter()
+        .find(|w| w.name == workload)
+        .expect("workload compared");
+    w.metrics
+        .iter()
+        .find(|m| m.metric == metric)
+        .expect("metric present")
+        .verdict
+}
+
+fn harness(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_harness"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .env_remove("HARNESS_BASELINES_DIR")
+        .output()
+        .expect("harness runs")
+}
+
+fn path(name: &str) -> String {
+    fixture(name).display().to_string()
+}
+
+#[test]
+fn no_change_is_quiet() {
+    let c = compare_fixtures("base.json", "no-change.json", CompareSettings::default());
+    for w in &c.workloads {
+        for m in &w.metrics {
+            assert_eq!(
+                m.verdict,
+                Verdict::Unchanged,
+                "{} {:?}: {}",
+                w.name,
+                m.metric,
+                m.reason
+            );
+        }
+    }
+    assert_eq!(c.verdict, Verdict::Unchanged);
+    assert!(c.warnings.is_empty(), "{:?}", c.warnings);
+    assert_eq!(
+        harness(&["compare", &path("base.json"), &path("no-change.json")])
+            .status
+            .code(),
+        Some(0)
+    );
+}
+
+#[test]
+fn ten_percent_more_energy_regresses_energy_and_emissions_only() {
+    let c = compare_fixtures(
+        "base.json",
+        "energy-plus-10.json",
+        CompareSettings::default(),
+    );
+    for w in ["spin:1000000", "intensity"] {
+        assert_eq!(verdict_of(&c, w, Metric::EnergyPerOp), Verdict::Regressed);
+        assert_eq!(
+            verdict_of(&c, w, Metric::EmissionsPerOp),
+            Verdict::Regressed
+        );
+        for m in [
+            Metric::LatencyP50,
+            Metric::LatencyP95,
+            Metric::LatencyP99,
+            Metric::Throughput,
+        ] {
+            assert_ne!(verdict_of(&c, w, m), Verdict::Regressed, "{w} {m:?}");
+        }
+    }
+    let energy = &c.workloads[0].metrics[0];
+    let change = energy.change.expect("tested");
+    assert!(
+        change.lower > 0.03 && change.lower < 0.10 && change.upper > 0.10,
+        "{change:?}"
+    );
+    let out = harness(&["compare", &path("base.json"), &path("energy-plus-10.json")]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("overall: regressed"));
+}
+
+#[test]
+fn ten_percent_lower_latency_is_an_improvement() {
+    let c = compare_fixtures(
+        "base.json",
+        "latency-minus-10.json",
+        CompareSettings::default(),
+    );
+    for w in ["spin:1000000", "intensity"] {
+        assert_eq!(verdict_of(&c, w, Metric::LatencyP50), Verdict::Improved);
+        assert_eq!(verdict_of(&c, w, Metric::EnergyPerOp), Verdict::Unchanged);
+    }
+    assert_eq!(c.verdict, Verdict::Improved);
+    assert_eq!(
+        harness(&[
+            "compare",
+            &path("base.json"),
+            &path("latency-minus-10.json")
+        ])
+        .status
+        .code(),
+        Some(0)
+    );
+}
+
+#[test]
+fn swapping_the_energy_pair_mirrors_the_verdicts() {
+    let forward = compare_fixtures(
+        "base.json",
+        "energy-plus-10.json",
+        CompareSettings::default(),
+    );
+    let backward = compare_fixtures(
+        "energy-plus-10.json",
+        "base.json",
+        CompareSettings::default(),
+    );
+    assert_eq!(
+        verdict_of(&backward, "spin:1000000", Metric::EnergyPerOp),
+        Verdict::Improved
+    );
+    assert_eq!(forward.counts()[0], backward.counts()[1]);
+    assert_eq!(forward.counts()[1], backward.counts()[0]);
+}
+
+#[test]
+fn one_sided_workloads_are_listed_not_compared() {
+    let c = compare_fixtures("base.json", "one-sided.json", CompareSettings::default());
+    let names: Vec<&str> = c.workloads.iter().map(|w| w.name.as_str()).collect();
+    assert_eq!(names, ["spin:1000000"]);
+    assert_eq!(c.only_in_base, ["intensity"]);
+    assert_eq!(c.only_in_candidate, ["predict"]);
+    let out = harness(&["compare", &path("base.json"), &path("one-sided.json")]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("only in the base (not compared): intensity"),
+        "{text}"
+    );
+    assert!(
+        text.contains("only in the candidate (not compared): predict"),
+        "{text}"
+    );
+}
+
+#[test]
+fn cross_machine_energy_is_inconclusive_with_a_loud_warning() {
+    let c = compare_fixtures(
+        "base.json",
+        "cross-machine.json",
+        CompareSettings::default(),
+    );
+    assert!(c.cross_machine);
+    assert_eq!(
+        verdict_of(&c, "spin:1000000", Metric::EnergyPerOp),
+        Verdict::Inconclusive
+    );
+    assert_eq!(
+        verdict_of(&c, "spin:1000000", Metric::EmissionsPerOp),
+        Verdict::Inconclusive
+    );
+    assert_eq!(
+        verdict_of(&c, "spin:1000000", Metric::LatencyP50),
+        Verdict::Unchanged
+    );
+    assert!(
+        c.warnings
+            .iter()
+            .any(|w| w.contains("CROSS-MACHINE") && w.contains("--allow-cross-machine")),
+        "{:?}",
+        c.warnings
+    );
+    let out = harness(&["compare", &path("base.json"), &path("cross-machine.json")]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("WARNING: CROSS-MACHINE"));
+
+    let allowed = CompareSettings {
+        allow_cross_machine: true,
+        ..CompareSettings::default()
+    };
+    let c = compare_fixtures("base.json", "cross-machine.json", allowed);
+    assert_eq!(
+        verdict_of(&c, "spin:1000000", Metric::EnergyPerOp),
+        Verdict::Regressed
+    );
+    let out = harness(&[
+        "compare",
+        &path("base.json"),
+        &path("cross-machine.json"),
+        "--allow-cross-machine",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+}
+
+#[test]
+fn a_wide_threshold_silences_the_energy_regression() {
+    let out = harness(&[
+        "compare",
+        &path("base.json"),
+        &path("energy-plus-10.json"),
+        "--threshold",
+        "energy=20%,emissions=20%",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
+
+#[test]
+fn harness_errors_exit_2_and_say_why() {
+    let out = harness(&[
+        "compare",
+        &path("base.json"),
+        &path("nothing-in-common.json"),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("no workload in common") && err.contains("chat"),
+        "{err}"
+    );
+
+    let out = harness(&["compare", &path("base.json"), &path("schema-v2.json")]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("schema-v2.json")
+            && err.contains("schema_version 2")
+            && err.contains("version 1"),
+        "{err}"
+    );
+
+    let out = harness(&["compare", &path("base.json"), "/nonexistent/run.json"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/run.json"));
+
+    let out = harness(&[
+        "compare",
+        &path("base.json"),
+        &path("no-change.json"),
+        "--threshold",
+        "energy=3",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("percent sign"));
+}
+
+#[test]
+fn baselines_save_list_show_and_default_base() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let bdir = dir.path().join("baselines");
+    let b = bdir.display().to_string();
+    let out = harness(&[
+        "baseline",
+        "save",
+        &path("base.json"),
+        "--baselines-dir",
+        &b,
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(bdir.join("main.json").exists());
+    let out = harness(&[
+        "baseline",
+        "save",
+        &path("no-change.json"),
+        "--name",
+        "release-1",
+        "--baselines-dir",
+        &b,
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+
+    let out = harness(&["baseline", "list", "--baselines-dir", &b]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.starts_with("main\t20260101T000000Z-aaaaaaa") && text.contains("release-1\t"),
+        "{text}"
+    );
+
+    let out = harness(&["baseline", "show", "main", "--baselines-dir", &b]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("spin:1000000") && text.contains("fp-fixture-a"),
+        "{text}"
+    );
+
+    // One argument: the candidate, compared against the baseline `main`.
+    let out = harness(&[
+        "compare",
+        &path("energy-plus-10.json"),
+        "--baselines-dir",
+        &b,
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let out = harness(&[
+        "compare",
+        "release-1",
+        &path("no-change.json"),
+        "--baselines-dir",
+        &b,
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+
+    let out = harness(&[
+        "compare",
+        "nope",
+        &path("no-change.json"),
+        "--baselines-dir",
+        &b,
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no baseline named `nope`"));
+}
+
+#[test]
+fn out_writes_the_file_and_keeps_the_exit_code() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let md = dir.path().join("comment.md");
+    let out = harness(&[
+        "compare",
+        &path("base.json"),
+        &path("energy-plus-10.json"),
+        "--format",
+        "markdown",
+        "--out",
+        &md.display().to_string(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = std::fs::read_to_string(&md).expect("written");
+    assert!(
+        text.starts_with("### carbon-harness: 🔴 regressed"),
+        "{text}"
+    );
+}
+
+#[test]
+fn report_writes_a_self_contained_page() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let html = dir.path().join("report.html");
+    let out = harness(&[
+        "report",
+        &path("energy-plus-10.json"),
+        "--baseline",
+        &path("base.json"),
+        "--out",
+        &html.display().to_string(),
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let page = std::fs::read_to_string(&html).expect("written");
+    assert!(page.starts_with("<!DOCTYPE html>") && page.trim_end().ends_with("</html>"));
+    // Three charts per workload (latency, energy, emissions), two workloads.
+    assert_eq!(page.matches("<svg").count(), 6, "charts");
+    assert!(page.contains("class=\"regressed l\">regressed") && page.contains("energy / op"));
+    assert!(
+        !page.contains("<script") && !page.contains("src=\"http") && !page.contains("href=\"http"),
+        "self-contained"
+    );
+
+    let out = harness(&[
+        "report",
+        &path("base.json"),
+        "--out",
+        &html.display().to_string(),
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    let page = std::fs::read_to_string(&html).expect("written");
+    assert!(!page.contains("Verdict:") && page.contains("<svg"));
+}
+
+#[test]
+fn help_renders_for_compare_baseline_and_report() {
+    for args in [
+        &["compare", "--help"][..],
+        &["baseline", "save", "--help"],
+        &["baseline", "list", "--help"],
+        &["baseline", "show", "--help"],
+        &["report", "--help"],
+    ] {
+        let out = harness(args);
+        assert_eq!(out.status.code(), Some(0), "{args:?}");
+        assert!(
+            String::from_utf8_lossy(&out.stdout).contains("Example"),
+            "{args:?}"
+        );
+    }
+}

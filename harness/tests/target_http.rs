@@ -1,0 +1,182 @@
+//! `harness bench --target` against a live HTTP server on 127.0.0.1:0 (an axum stand-in with `/ok`, `/fail` and
+//! `/flaky` routes), and the `--max-error-rate` exit code.
+
+mod common;
+
+use axum::Router;
+use axum::http::StatusCode;
+use axum::routing::get;
+use common::{assert_valid_result_file, harness};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Serve the stand-in on a background runtime for the rest of the test process.
+fn serve() -> SocketAddr {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        rt.block_on(async move {
+            let flaky = Arc::new(AtomicU64::new(0));
+            let app = Router::new()
+                .route("/ok", get(|| async { "ok" }))
+                .route(
+                    "/fail",
+                    get(|| async { (StatusCode::SERVICE_UNAVAILABLE, "upstream down") }),
+                )
+                .route(
+                    "/flaky",
+                    get(move || {
+                        let n = flaky.fetch_add(1, Ordering::Relaxed);
+                        async move {
+                            if n % 2 == 0 {
+                                StatusCode::OK
+                            } else {
+                                StatusCode::INTERNAL_SERVER_ERROR
+                            }
+                        }
+                    }),
+                );
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+                .await
+                .expect("bind");
+            tx.send(listener.local_addr().expect("addr"))
+                .expect("send addr");
+            axum::serve(listener, app).await.expect("serve");
+        });
+    });
+    rx.recv().expect("server started")
+}
+
+fn bench_args<'a>(url: &'a str, workload: &'a str) -> Vec<&'a str> {
+    vec![
+        "bench",
+        "--target",
+        url,
+        "--workload",
+        workload,
+        "--duration",
+        "300ms",
+        "--repetitions",
+        "2",
+        "--warmup",
+        "0s",
+        "--idle",
+        "100ms",
+        "--concurrency",
+        "4",
+        "--intensity",
+        "300",
+        "--out",
+        "run.json",
+    ]
+}
+
+#[test]
+fn target_mode_drives_the_server_and_records_the_attribution() {
+    let addr = serve();
+    let url = format!("http://{addr}");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = harness(dir.path(), &bench_args(&url, "get:/ok"));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("whole machine minus idle"), "{stderr}");
+    let run = assert_valid_result_file(&dir.path().join("run.json"));
+    assert_eq!(run["config"]["target"], url.as_str());
+    assert_eq!(run["config"]["attribution"], "machine-minus-idle");
+    let w = &run["workloads"][0];
+    assert_eq!(w["name"], "get:/ok");
+    assert!(w["ops"].as_u64().expect("ops") > 10, "{w}");
+    assert_eq!(w["errors"], 0);
+
+    // Charged to a server process: the test process itself serves, so give its pid.
+    let pid = std::process::id().to_string();
+    let mut args = bench_args(&url, "get:/ok");
+    args.extend(["--server-pid", &pid]);
+    let out = harness(dir.path(), &args);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let run = assert_valid_result_file(&dir.path().join("run.json"));
+    assert_eq!(run["config"]["attribution"], "server-pid-cpu-share");
+    assert!(
+        run["workloads"][0]["repetitions"][0]["cpu_s"]
+            .as_f64()
+            .expect("cpu_s")
+            > 0.0
+    );
+}
+
+#[test]
+fn error_rate_above_the_limit_exits_2_naming_the_workload() {
+    let addr = serve();
+    let url = format!("http://{addr}");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = harness(dir.path(), &bench_args(&url, "get:/fail"));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("workload get:/fail failed") && stderr.contains("http_503"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("upstream down"),
+        "the first errors must be quoted: {stderr}"
+    );
+    // The measurements are still written, complete.
+    let run = assert_valid_result_file(&dir.path().join("run.json"));
+    assert_eq!(run["complete"], true);
+    assert!(
+        run["workloads"][0]["errors_by_kind"]["http_503"]
+            .as_u64()
+            .expect("count")
+            > 0
+    );
+
+    // Half the requests fail: refused at the default 1 %, accepted at 60 %.
+    let out = harness(dir.path(), &bench_args(&url, "get:/flaky"));
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut args = bench_args(&url, "get:/flaky");
+    args.extend(["--max-error-rate", "0.6"]);
+    let out = harness(dir.path(), &args);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn unreachable_or_invalid_targets_fail_clearly() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = harness(dir.path(), &bench_args("not a url", "get:/ok"));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--target"));
+    // A port that was just free: bind, read the port, close.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port();
+    let dead = format!("http://127.0.0.1:{port}");
+    let out = harness(dir.path(), &bench_args(&dead, "spin:1000"));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("in-process only"));
+    // Nothing listens there any more: every op is a `connect` error.
+    let out = harness(dir.path(), &bench_args(&dead, "get:/ok"));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("connect"), "{stderr}");
+}
