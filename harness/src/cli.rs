@@ -22,10 +22,14 @@ pub enum Command {
     #[command(after_help = "Example:\n  harness schema > bench-results/schema/run.schema.json")]
     Schema,
     /// List every energy meter, available or not, and why (run this first on a new machine).
-    #[command(after_help = "Examples:\n  harness meters\n  harness meters --format json\n  harness meters --powercap-root /tmp/fake-powercap")]
+    #[command(
+        after_help = "Examples:\n  harness meters\n  harness meters --format json\n  harness meters --powercap-root /tmp/fake-powercap"
+    )]
     Meters(MetersArgs),
     /// Machine-wide live energy monitor: power, cumulative kWh and gCO2eq each interval; totals at the end.
-    #[command(after_help = "Examples:\n  harness monitor --interval 1s --duration 30s\n  harness monitor --intensity country:FRA --csv emissions.csv\n  harness monitor --meter fake --duration 3s --format json\n\nExit codes: 0 ok (also after Ctrl-C), 2 the monitor failed (no usable meter, bad flag, unwritable CSV).")]
+    #[command(
+        after_help = "Examples:\n  harness monitor --interval 1s --duration 30s\n  harness monitor --intensity country:FRA --csv emissions.csv\n  harness monitor --meter fake --duration 3s --format json\n\nExit codes: 0 ok (also after Ctrl-C), 2 the monitor failed (no usable meter, bad flag, unwritable CSV)."
+    )]
     Monitor(MonitorArgs),
     /// Compare a candidate run against a base run or baseline: a statistical verdict per metric (exit 1 on regression).
     #[command(after_help = COMPARE_HELP)]
@@ -324,7 +328,6 @@ pub struct AbArgs {
     pub bench_args: Vec<String>,
 }
 
-
 /// Output format of `harness meters` and `harness monitor`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum ReportFormat {
@@ -340,7 +343,11 @@ pub struct MeterArgs {
     #[arg(long, default_value = "auto", value_parser = ["auto", "rapl", "nvml", "model", "fake"])]
     pub meter: String,
     /// Powercap sysfs root where RAPL zones live.
-    #[arg(long, default_value = "/sys/class/powercap", env = "HARNESS_POWERCAP_ROOT")]
+    #[arg(
+        long,
+        default_value = "/sys/class/powercap",
+        env = "HARNESS_POWERCAP_ROOT"
+    )]
     pub powercap_root: std::path::PathBuf,
     /// Do not report RAPL DRAM domains.
     #[arg(long)]

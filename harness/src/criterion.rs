@@ -31,24 +31,33 @@ pub struct Energy {
 impl Energy {
     /// The best source on this machine: RAPL, else the process-mode model.
     pub fn best() -> anyhow::Result<Self> {
-        if let Ok(mut m) = RaplMeter::open(&RaplConfig { include_dram: false, ..RaplConfig::default() })
-            && m.start().is_ok()
+        if let Ok(mut m) = RaplMeter::open(&RaplConfig {
+            include_dram: false,
+            ..RaplConfig::default()
+        }) && m.start().is_ok()
         {
             eprintln!("harness::criterion::Energy: RAPL ({})", m.describe());
-            return Ok(Self { backend: Backend::Rapl(Mutex::new(m)) });
+            return Ok(Self {
+                backend: Backend::Rapl(Mutex::new(m)),
+            });
         }
         Self::model()
     }
 
     /// The CodeCarbon process-mode model only: CPU time × TDP ÷ logical CPUs.
     pub fn model() -> anyhow::Result<Self> {
-        let m = ModelMeter::open(ModelConfig { ram: false, ..ModelConfig::default() })?;
+        let m = ModelMeter::open(ModelConfig {
+            ram: false,
+            ..ModelConfig::default()
+        })?;
         let per_cpu_second = m.tdp().max_power().0 / f64::from(m.cpu_info().threads.max(1));
         eprintln!(
             "harness::criterion::Energy: model estimate, {per_cpu_second} J per CPU-second ({})",
             m.tdp()
         );
-        Ok(Self { backend: Backend::ProcessModel(per_cpu_second) })
+        Ok(Self {
+            backend: Backend::ProcessModel(per_cpu_second),
+        })
     }
 
     /// `rapl` or `model`.
@@ -66,7 +75,9 @@ impl Energy {
                 let mut m = m.lock().unwrap_or_else(|p| p.into_inner());
                 m.read().map(|r| r.total().0).unwrap_or(f64::NAN)
             }
-            Backend::ProcessModel(w) => cputime::process_cpu_time().map(|s| s.0 * w).unwrap_or(f64::NAN),
+            Backend::ProcessModel(w) => cputime::process_cpu_time()
+                .map(|s| s.0 * w)
+                .unwrap_or(f64::NAN),
         }
     }
 }
@@ -120,14 +131,21 @@ impl ValueFormatter for JoulesFormatter {
         unit
     }
 
-    fn scale_throughputs(&self, _typical: f64, throughput: &Throughput, values: &mut [f64]) -> &'static str {
+    fn scale_throughputs(
+        &self,
+        _typical: f64,
+        throughput: &Throughput,
+        values: &mut [f64],
+    ) -> &'static str {
         let (n, unit) = match throughput {
             Throughput::Elements(n) => (*n as f64, "elem/J"),
             Throughput::Bytes(n) | Throughput::BytesDecimal(n) => (*n as f64, "B/J"),
             Throughput::Bits(n) => (*n as f64, "bit/J"),
             _ => (1.0, "per J"),
         };
-        values.iter_mut().for_each(|v| *v = if *v > 0.0 { n / *v } else { 0.0 });
+        values
+            .iter_mut()
+            .for_each(|v| *v = if *v > 0.0 { n / *v } else { 0.0 });
         unit
     }
 
@@ -148,7 +166,10 @@ mod tests {
         let mut v = [2e-7];
         assert_eq!(JoulesFormatter.scale_values(2e-7, &mut v), "nJ");
         let mut t = [0.5];
-        assert_eq!(JoulesFormatter.scale_throughputs(0.5, &Throughput::Elements(10), &mut t), "elem/J");
+        assert_eq!(
+            JoulesFormatter.scale_throughputs(0.5, &Throughput::Elements(10), &mut t),
+            "elem/J"
+        );
         assert_eq!(t[0], 20.0);
     }
 

@@ -43,7 +43,17 @@ fn monitor_sees_three_joules_per_second_written_to_a_fake_counter() {
     };
     let csv = dir.path().join("emissions.csv");
     let out = harness()
-        .args(["monitor", "--meter", "rapl", "--interval", "500ms", "--duration", "3s", "--format", "json"])
+        .args([
+            "monitor",
+            "--meter",
+            "rapl",
+            "--interval",
+            "500ms",
+            "--duration",
+            "3s",
+            "--format",
+            "json",
+        ])
         .args(["--intensity", "fixed:400", "--csv"])
         .arg(&csv)
         .arg("--powercap-root")
@@ -52,22 +62,38 @@ fn monitor_sees_three_joules_per_second_written_to_a_fake_counter() {
         .expect("run harness");
     stop.store(true, Ordering::SeqCst);
     writer.join().expect("writer");
-    assert!(out.status.success(), "stderr: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let stdout = String::from_utf8_lossy(&out.stdout);
-    let lines: Vec<Value> = stdout.lines().map(|l| serde_json::from_str(l).expect("JSON line")).collect();
+    let lines: Vec<Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("JSON line"))
+        .collect();
     assert!(lines.len() >= 4, "samples then totals: {stdout}");
     let totals = lines.last().expect("totals");
     let cpu = &totals["totals"]["cpu_package"];
-    let (j, d) = (cpu["energy_j"].as_f64().expect("J"), cpu["duration_s"].as_f64().expect("s"));
+    let (j, d) = (
+        cpu["energy_j"].as_f64().expect("J"),
+        cpu["duration_s"].as_f64().expect("s"),
+    );
     assert_eq!(cpu["source"], "rapl");
     // ≈ 3 J/s × duration, within one interval's worth (plus the writer's 20 ms step).
     assert!((j - 3.0 * d).abs() <= 3.0 * 0.5 + 0.1, "{j} J over {d} s");
-    assert!((j - 9.0).abs() <= 1.5 + 0.1 + 3.0 * (d - 3.0).abs(), "{j} J");
+    assert!(
+        (j - 9.0).abs() <= 1.5 + 0.1 + 3.0 * (d - 3.0).abs(),
+        "{j} J"
+    );
     let g = cpu["emissions_g"].as_f64().expect("g");
     assert!((g - j / 3.6e6 * 400.0).abs() < 1e-12);
     let text = fs::read_to_string(&csv).expect("csv written");
     assert_eq!(text.lines().count(), 2);
-    assert!(text.lines().nth(1).expect("row").contains("carbon-harness"), "{text}");
+    assert!(
+        text.lines().nth(1).expect("row").contains("carbon-harness"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -80,14 +106,29 @@ fn meters_on_a_machine_without_counters_names_the_model_and_its_tdp() {
         .arg(dir.path().join("libnvidia-ml.so.1"))
         .output()
         .expect("run harness");
-    assert!(out.status.success(), "stderr: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v: Value = serde_json::from_slice(&out.stdout).expect("json");
     let meters = v["meters"].as_array().expect("meters");
-    let by = |s: &str| meters.iter().find(|m| m["source"] == s).expect("listed").clone();
+    let by = |s: &str| {
+        meters
+            .iter()
+            .find(|m| m["source"] == s)
+            .expect("listed")
+            .clone()
+    };
     assert_eq!(by("rapl")["available"], false);
     assert_eq!(by("nvml")["available"], false);
     assert_eq!(by("model")["used"], true);
-    assert!(by("model")["detail"].as_str().expect("detail").contains("TDP"));
+    assert!(
+        by("model")["detail"]
+            .as_str()
+            .expect("detail")
+            .contains("TDP")
+    );
     assert_eq!(v["auto_uses"], "model");
 
     let table = harness()
@@ -98,26 +139,57 @@ fn meters_on_a_machine_without_counters_names_the_model_and_its_tdp() {
         .output()
         .expect("run harness");
     let text = String::from_utf8_lossy(&table.stdout);
-    assert!(text.contains("RAPL: no.") && text.contains("GPU: no.") && text.contains("Model meter in use"), "{text}");
+    assert!(
+        text.contains("RAPL: no.")
+            && text.contains("GPU: no.")
+            && text.contains("Model meter in use"),
+        "{text}"
+    );
 }
 
 #[test]
 fn monitor_with_fake_meter_says_fake_and_rejects_bad_flags() {
     let out = harness()
-        .args(["monitor", "--meter", "fake", "--fake-power", "20", "--interval", "100ms", "--duration", "300ms"])
+        .args([
+            "monitor",
+            "--meter",
+            "fake",
+            "--fake-power",
+            "20",
+            "--interval",
+            "100ms",
+            "--duration",
+            "300ms",
+        ])
         .args(["--format", "json"])
         .output()
         .expect("run harness");
-    assert!(out.status.success(), "stderr: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(String::from_utf8_lossy(&out.stderr).contains("fake meter in use"));
     let stdout = String::from_utf8_lossy(&out.stdout);
     let totals: Value = serde_json::from_str(stdout.lines().last().expect("line")).expect("json");
     assert_eq!(totals["total"]["source"], "fake");
 
-    let bad = harness().args(["monitor", "--interval", "1ms"]).output().expect("run");
+    let bad = harness()
+        .args(["monitor", "--interval", "1ms"])
+        .output()
+        .expect("run");
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("--interval"));
-    let bad = harness().args(["monitor", "--meter", "rapl", "--powercap-root", "/nonexistent"]).output().expect("run");
+    let bad = harness()
+        .args([
+            "monitor",
+            "--meter",
+            "rapl",
+            "--powercap-root",
+            "/nonexistent",
+        ])
+        .output()
+        .expect("run");
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("rapl meter unavailable"));
 }

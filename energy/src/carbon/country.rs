@@ -13,7 +13,9 @@ pub struct CountryIntensitySource {
 impl CountryIntensitySource {
     /// A country by ISO alpha-3 or alpha-2 code.
     pub fn new(code: &str) -> Self {
-        Self { code: Some(code.trim().to_ascii_uppercase()) }
+        Self {
+            code: Some(code.trim().to_ascii_uppercase()),
+        }
     }
 
     /// No location known: the world average.
@@ -41,7 +43,12 @@ impl IntensitySource for CountryIntensitySource {
             )));
         };
         Ok(match country::intensity(code) {
-            Some(c) => Intensity { source: "country".into(), zone: Some(c.iso3), value: c.intensity, warnings: vec![] },
+            Some(c) => Intensity {
+                source: "country".into(),
+                zone: Some(c.iso3),
+                value: c.intensity,
+                warnings: vec![],
+            },
             None => world(format!(
                 "country {code:?} is not in CodeCarbon's table: using the world average {} g CO2eq/kWh",
                 country::WORLD_AVERAGE.0

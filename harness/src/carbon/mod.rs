@@ -35,16 +35,26 @@ impl IntensityPlan {
         }
         if let Some(code) = s.strip_prefix("country:") {
             let code = code.trim();
-            if !(code.len() == 2 || code.len() == 3) || !code.chars().all(|c| c.is_ascii_alphabetic()) {
-                anyhow::bail!("country code {code:?}: give an ISO 3166 alpha-3 or alpha-2 code, e.g. country:FRA or country:FR");
+            if !(code.len() == 2 || code.len() == 3)
+                || !code.chars().all(|c| c.is_ascii_alphabetic())
+            {
+                anyhow::bail!(
+                    "country code {code:?}: give an ISO 3166 alpha-3 or alpha-2 code, e.g. country:FRA or country:FR"
+                );
             }
             return Ok(Self::Country(code.to_ascii_uppercase()));
         }
         let value = s.strip_prefix("fixed:").unwrap_or(s);
-        if value.chars().next().is_some_and(|c| c.is_ascii_digit() || c == '.') {
+        if value
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_digit() || c == '.')
+        {
             return Ok(Self::Fixed(number(value)?));
         }
-        anyhow::bail!("unknown intensity {s:?}: use a number (380), fixed:380, country:FRA or world")
+        anyhow::bail!(
+            "unknown intensity {s:?}: use a number (380), fixed:380, country:FRA or world"
+        )
     }
 
     /// The source for this plan.
@@ -63,10 +73,22 @@ mod tests {
 
     #[test]
     fn parses_every_form() {
-        assert_eq!(IntensityPlan::parse("380").expect("n"), IntensityPlan::Fixed(GramsPerKwh(380.0)));
-        assert_eq!(IntensityPlan::parse("fixed:12.5").expect("f"), IntensityPlan::Fixed(GramsPerKwh(12.5)));
-        assert_eq!(IntensityPlan::parse("country:fr").expect("c"), IntensityPlan::Country("FR".into()));
-        assert_eq!(IntensityPlan::parse("world").expect("w"), IntensityPlan::World);
+        assert_eq!(
+            IntensityPlan::parse("380").expect("n"),
+            IntensityPlan::Fixed(GramsPerKwh(380.0))
+        );
+        assert_eq!(
+            IntensityPlan::parse("fixed:12.5").expect("f"),
+            IntensityPlan::Fixed(GramsPerKwh(12.5))
+        );
+        assert_eq!(
+            IntensityPlan::parse("country:fr").expect("c"),
+            IntensityPlan::Country("FR".into())
+        );
+        assert_eq!(
+            IntensityPlan::parse("world").expect("w"),
+            IntensityPlan::World
+        );
         for bad in ["-3", "fixed:abc", "country:FRANCE", "mars"] {
             assert!(IntensityPlan::parse(bad).is_err(), "{bad}");
         }
@@ -74,9 +96,20 @@ mod tests {
 
     #[test]
     fn sources_give_the_golden_values() {
-        let fra = IntensityPlan::Country("FRA".into()).source().expect("src").intensity().expect("i");
-        assert_eq!((fra.source.as_str(), fra.value), ("country", GramsPerKwh(56.039)));
-        let world = IntensityPlan::World.source().expect("src").intensity().expect("i");
+        let fra = IntensityPlan::Country("FRA".into())
+            .source()
+            .expect("src")
+            .intensity()
+            .expect("i");
+        assert_eq!(
+            (fra.source.as_str(), fra.value),
+            ("country", GramsPerKwh(56.039))
+        );
+        let world = IntensityPlan::World
+            .source()
+            .expect("src")
+            .intensity()
+            .expect("i");
         assert_eq!(world.value, GramsPerKwh(475.0));
         assert!(!world.warnings.is_empty());
     }

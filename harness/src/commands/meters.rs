@@ -27,8 +27,16 @@ fn row(s: &MeterStatus) -> Row {
         source: s.source.as_str(),
         available: yes(s.available),
         used: yes(s.used),
-        components: s.components.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(","),
-        resolution: s.resolution.map(|j| format!("{:e}", j.0)).unwrap_or_else(|| "-".into()),
+        components: s
+            .components
+            .iter()
+            .map(|c| c.as_str())
+            .collect::<Vec<_>>()
+            .join(","),
+        resolution: s
+            .resolution
+            .map(|j| format!("{:e}", j.0))
+            .unwrap_or_else(|| "-".into()),
         detail: s.detail.clone(),
     }
 }
@@ -58,7 +66,11 @@ pub fn run(args: MetersArgs) -> anyhow::Result<ExitCode> {
     let selection = select(MeterChoice::Auto, &config)?;
     match args.format {
         ReportFormat::Json => {
-            let meters: Vec<_> = selection.considered.iter().map(metering::meter_info).collect();
+            let meters: Vec<_> = selection
+                .considered
+                .iter()
+                .map(metering::meter_info)
+                .collect();
             let out = serde_json::json!({
                 "meters": meters,
                 "auto_uses": selection.used_sources(),

@@ -4,10 +4,10 @@ mod ab;
 mod baseline;
 pub mod bench;
 mod compare;
-pub mod push;
-mod report;
 mod meters;
 mod monitor;
+pub mod push;
+mod report;
 mod schema;
 
 use crate::cli::{Cli, Command};

@@ -36,10 +36,15 @@ struct Plan {
 
 fn plan(args: &MonitorArgs) -> anyhow::Result<Plan> {
     if args.interval < MIN_INTERVAL {
-        bail!("--interval {:?} is too short: use at least 10ms, e.g. --interval 1s", args.interval);
+        bail!(
+            "--interval {:?} is too short: use at least 10ms, e.g. --interval 1s",
+            args.interval
+        );
     }
     if args.duration.is_some_and(|d| d.is_zero()) {
-        bail!("--duration 0: give a positive duration (e.g. --duration 30s) or leave it out to run until Ctrl-C");
+        bail!(
+            "--duration 0: give a positive duration (e.g. --duration 30s) or leave it out to run until Ctrl-C"
+        );
     }
     let json = args.format == ReportFormat::Json;
     Ok(Plan {
@@ -54,7 +59,9 @@ pub fn run(args: MonitorArgs) -> anyhow::Result<ExitCode> {
     let plan = plan(&args)?;
     let (choice, mut config) = metering::meter_plan(&args.meter)?;
     config.model.mode = TrackingMode::Machine;
-    let intensity = metering::intensity_plan(&args.intensity)?.source()?.intensity()?;
+    let intensity = metering::intensity_plan(&args.intensity)?
+        .source()?
+        .intensity()?;
     let selection = select(choice, &config)?;
     let sources = selection.used_sources();
     let (mut set, _, warnings) = selection.into_parts();
@@ -77,7 +84,11 @@ pub fn run(args: MonitorArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// Samples until the duration ends or Ctrl-C; returns the last (cumulative) reading.
-fn sample_loop(set: &mut MeterSet, plan: &Plan, intensity: &Intensity) -> anyhow::Result<CombinedReading> {
+fn sample_loop(
+    set: &mut MeterSet,
+    plan: &Plan,
+    intensity: &Intensity,
+) -> anyhow::Result<CombinedReading> {
     let started = Instant::now();
     let mut previous: Option<CombinedReading> = None;
     let mut next = started + plan.interval;
@@ -98,8 +109,13 @@ fn sample_loop(set: &mut MeterSet, plan: &Plan, intensity: &Intensity) -> anyhow
     }
 }
 
-fn power_since(now: &CombinedReading, before: Option<&CombinedReading>) -> BTreeMap<Component, f64> {
-    let (t0, e0) = before.map_or((Seconds(0.0), BTreeMap::new()), |b| (b.duration, b.energy.clone()));
+fn power_since(
+    now: &CombinedReading,
+    before: Option<&CombinedReading>,
+) -> BTreeMap<Component, f64> {
+    let (t0, e0) = before.map_or((Seconds(0.0), BTreeMap::new()), |b| {
+        (b.duration, b.energy.clone())
+    });
     let dt = now.duration.0 - t0.0;
     now.energy
         .iter()
@@ -171,7 +187,11 @@ fn component_sources(last: &CombinedReading) -> BTreeMap<Component, &'static str
     map
 }
 
-fn print_totals(last: &CombinedReading, intensity: &Intensity, as_json: bool) -> anyhow::Result<()> {
+fn print_totals(
+    last: &CombinedReading,
+    intensity: &Intensity,
+    as_json: bool,
+) -> anyhow::Result<()> {
     let sources = component_sources(last);
     let d = last.duration.0;
     let entry = |j: Joules, source: &str| {
@@ -184,8 +204,11 @@ fn print_totals(last: &CombinedReading, intensity: &Intensity, as_json: bool) ->
         })
     };
     if as_json {
-        let components: BTreeMap<&str, serde_json::Value> =
-            last.energy.iter().map(|(c, j)| (c.as_str(), entry(*j, sources.get(c).copied().unwrap_or("")))).collect();
+        let components: BTreeMap<&str, serde_json::Value> = last
+            .energy
+            .iter()
+            .map(|(c, j)| (c.as_str(), entry(*j, sources.get(c).copied().unwrap_or(""))))
+            .collect();
         let out = json!({
             "totals": components,
             "total": entry(last.total(), &last.sources()),
@@ -199,15 +222,33 @@ fn print_totals(last: &CombinedReading, intensity: &Intensity, as_json: bool) ->
     let mut rows: Vec<TotalRow> = last
         .energy
         .iter()
-        .map(|(c, j)| total_row(c.as_str(), sources.get(c).copied().unwrap_or(""), *j, d, intensity))
+        .map(|(c, j)| {
+            total_row(
+                c.as_str(),
+                sources.get(c).copied().unwrap_or(""),
+                *j,
+                d,
+                intensity,
+            )
+        })
         .collect();
-    rows.push(total_row("total", &last.sources(), last.total(), d, intensity));
+    rows.push(total_row(
+        "total",
+        &last.sources(),
+        last.total(),
+        d,
+        intensity,
+    ));
     println!("{}", Table::new(rows).with(Style::modern()));
     println!(
         "{d:.1} s at {} g CO2eq/kWh ({}{})",
         intensity.value.0,
         intensity.source,
-        intensity.zone.as_deref().map(|z| format!(" {z}")).unwrap_or_default()
+        intensity
+            .zone
+            .as_deref()
+            .map(|z| format!(" {z}"))
+            .unwrap_or_default()
     );
     Ok(())
 }
@@ -223,8 +264,17 @@ fn total_row(name: &str, source: &str, j: Joules, d: f64, intensity: &Intensity)
     }
 }
 
-fn csv_row(args: &MonitorArgs, last: &CombinedReading, intensity: &Intensity, sources: &str) -> EmissionsRow {
-    let mut by_family = BTreeMap::from([("cpu", Joules(0.0)), ("gpu", Joules(0.0)), ("ram", Joules(0.0))]);
+fn csv_row(
+    args: &MonitorArgs,
+    last: &CombinedReading,
+    intensity: &Intensity,
+    sources: &str,
+) -> EmissionsRow {
+    let mut by_family = BTreeMap::from([
+        ("cpu", Joules(0.0)),
+        ("gpu", Joules(0.0)),
+        ("ram", Joules(0.0)),
+    ]);
     for (c, j) in &last.energy {
         let key = match c.family() {
             Family::Cpu => "cpu",
@@ -234,9 +284,14 @@ fn csv_row(args: &MonitorArgs, last: &CombinedReading, intensity: &Intensity, so
         *by_family.entry(key).or_default() += *j;
     }
     let cpu = CpuInfo::detect(&args.meter.proc_root);
-    let country = intensity.zone.as_deref().and_then(energy::country::intensity);
+    let country = intensity
+        .zone
+        .as_deref()
+        .and_then(energy::country::intensity);
     EmissionsRow {
-        timestamp: jiff::Timestamp::now().strftime("%Y-%m-%dT%H:%M:%S").to_string(),
+        timestamp: jiff::Timestamp::now()
+            .strftime("%Y-%m-%dT%H:%M:%S")
+            .to_string(),
         project_name: args.project_name.clone(),
         run_id: uuid4(),
         experiment_id: None,
@@ -261,7 +316,8 @@ fn csv_row(args: &MonitorArgs, last: &CombinedReading, intensity: &Intensity, so
 }
 
 fn os_string(proc_root: &Path) -> String {
-    let kernel = std::fs::read_to_string(proc_root.join("sys/kernel/osrelease")).unwrap_or_default();
+    let kernel =
+        std::fs::read_to_string(proc_root.join("sys/kernel/osrelease")).unwrap_or_default();
     format!("Linux-{}-{}", kernel.trim(), std::env::consts::ARCH)
 }
 
@@ -271,5 +327,12 @@ fn uuid4() -> String {
     b[6] = (b[6] & 0x0f) | 0x40;
     b[8] = (b[8] & 0x3f) | 0x80;
     let h: String = b.iter().map(|x| format!("{x:02x}")).collect();
-    format!("{}-{}-{}-{}-{}", &h[0..8], &h[8..12], &h[12..16], &h[16..20], &h[20..32])
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[0..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..32]
+    )
 }

@@ -54,7 +54,11 @@ fn mean_power(j: Joules, d: Seconds) -> Watts {
 }
 
 fn quote(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_string() }
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
 }
 
 fn opt<T: ToString>(v: &Option<T>) -> String {
@@ -115,7 +119,9 @@ impl EmissionsRow {
 /// Errors writing the CSV, each naming the file.
 #[derive(Debug, thiserror::Error)]
 pub enum CsvError {
-    #[error("{path}: has a different header than CodeCarbon 3.3.2's; write to another file with --csv")]
+    #[error(
+        "{path}: has a different header than CodeCarbon 3.3.2's; write to another file with --csv"
+    )]
     HeaderMismatch { path: String },
     #[error("{path}: {err}")]
     Io { path: String, err: std::io::Error },
@@ -125,7 +131,10 @@ pub enum CsvError {
 /// in the same directory and renamed over the old one.
 pub fn append(path: &Path, row: &EmissionsRow) -> Result<(), CsvError> {
     let shown = path.display().to_string();
-    let io = |err| CsvError::Io { path: shown.clone(), err };
+    let io = |err| CsvError::Io {
+        path: shown.clone(),
+        err,
+    };
     let mut content = match fs::read_to_string(path) {
         Ok(s) if s.trim().is_empty() => String::new(),
         Ok(s) => s,
@@ -141,7 +150,10 @@ pub fn append(path: &Path, row: &EmissionsRow) -> Result<(), CsvError> {
     }
     content.push_str(&row.to_line());
     content.push('\n');
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(io)?;
     tmp.write_all(content.as_bytes()).map_err(io)?;
     tmp.persist(path).map_err(|e| io(e.error))?;
@@ -176,8 +188,12 @@ mod tests {
     #[test]
     fn header_is_codecarbons() {
         let golden: serde_json::Value =
-            serde_json::from_str(include_str!("../../../energy/tests/golden/codecarbon.json")).expect("golden");
-        assert_eq!(HEADER, golden["emissions_csv_header"].as_str().expect("header"));
+            serde_json::from_str(include_str!("../../../energy/tests/golden/codecarbon.json"))
+                .expect("golden");
+        assert_eq!(
+            HEADER,
+            golden["emissions_csv_header"].as_str().expect("header")
+        );
         let sample = include_str!("../../../energy/tests/golden/codecarbon-emissions-sample.csv");
         assert_eq!(sample.lines().next(), Some(HEADER));
     }
@@ -188,7 +204,12 @@ mod tests {
         let header: Vec<&str> = HEADER.split(',').collect();
         // The quoted project name holds one comma.
         assert_eq!(line.split(',').count(), header.len() + 1, "{line}");
-        assert!(line.starts_with("2026-11-28T11:13:01,\"demo, \"\"quoted\"\"\",r1,,10,0.002,0.0002,360,0,20,0.001,0,"), "{line}");
+        assert!(
+            line.starts_with(
+                "2026-11-28T11:13:01,\"demo, \"\"quoted\"\"\",r1,,10,0.002,0.0002,360,0,20,0.001,0,"
+            ),
+            "{line}"
+        );
         assert!(line.ends_with(",23.5,machine,,,,,N,1.0,0.0"), "{line}");
     }
 
@@ -204,6 +225,9 @@ mod tests {
         let other = dir.path().join("other.csv");
         fs::write(&other, "a,b\n1,2\n").expect("write");
         let e = append(&other, &row()).expect_err("foreign header");
-        assert!(e.to_string().contains("other.csv") && e.to_string().contains("--csv"), "{e}");
+        assert!(
+            e.to_string().contains("other.csv") && e.to_string().contains("--csv"),
+            "{e}"
+        );
     }
 }
