@@ -7,20 +7,28 @@
 //! | [`cli`] | clap derive structs only |
 //! | [`commands`] | one file per subcommand; [`commands::run`] dispatches |
 //! | [`push`] | Pushgateway and remote-write sinks for a run's metrics |
-//! | [`record`] | the result-file schema and the only place that writes results |
 //! | [`stats`] | pure statistics: samples, Welch's t on logs, Holm–Bonferroni |
 //! | [`compare`] | verdicts per metric and workload, machine guard |
 //! | [`load`] | the `Workload` trait, `spin:N`, closed- and open-loop drivers, latency recording |
 //! | [`runner`] | warm-up, idle baseline, metered repetitions, per-op energy and emissions |
 //! | [`export`] | results to bytes: bench summary table, comparison table/Markdown/JSON/BMF, HTML report |
+//! | [`record`] | the result-file schema and the only place that writes results (also CodeCarbon's `emissions.csv`) |
+//! | [`metering`] | meter and intensity flags → validated plans; meter reports → result records |
+//! | [`carbon`] | `--intensity` → an `IntensitySource` |
+//! | [`criterion`] | `Energy`, a criterion `Measurement` in joules |
+//! | [`interrupt`] | Ctrl-C as a flag, so long commands finish cleanly |
 
 pub mod ab;
 pub mod baseline;
+pub mod carbon;
 pub mod cli;
 pub mod commands;
 pub mod compare;
+pub mod criterion;
 pub mod export;
+pub mod interrupt;
 pub mod load;
+pub mod metering;
 pub mod push;
 pub mod record;
 pub mod runner;

@@ -3,10 +3,12 @@
 //! | implementation | source name | file |
 //! |---|---|---|
 //! | [`fixed::FixedIntensity`] | `fixed` | a number given by the user (`--intensity 380`) |
+//! | [`country::CountryIntensitySource`] | `country` | CodeCarbon's country table ([`crate::country`]), 475 g/kWh for unknown codes |
 //!
 //! The live Electricity Maps source lives in `harness::carbon::electricity_maps` (it needs the HTTP client).
 //! Emissions = kWh × g/kWh ([`crate::units::KilowattHours::emissions`]).
 
+pub mod country;
 pub mod fixed;
 
 use crate::units::{GramsCo2e, GramsPerKwh, Joules};

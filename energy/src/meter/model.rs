@@ -347,6 +347,11 @@ impl EnergyMeter for ModelMeter {
     }
 }
 
+/// Total RAM in GiB from `<proc_root>/meminfo` (CodeCarbon's `ram_total_size`).
+pub fn mem_total_gb(proc_root: &Path) -> Result<f64, MeterError> {
+    Ok(mem_total_bytes(proc_root)? as f64 / 1024f64.powi(3))
+}
+
 fn mem_total_bytes(proc_root: &Path) -> Result<u64, MeterError> {
     let path = proc_root.join("meminfo");
     let text = fs::read_to_string(&path).map_err(|err| MeterError::Io {

@@ -4,6 +4,8 @@ mod ab;
 mod baseline;
 pub mod bench;
 mod compare;
+mod meters;
+mod monitor;
 pub mod push;
 mod report;
 mod schema;
@@ -21,5 +23,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Compare(args) => compare::run(args),
         Command::Baseline(cmd) => baseline::run(cmd),
         Command::Report(args) => report::run(args),
+        Command::Meters(args) => meters::run(args),
+        Command::Monitor(args) => monitor::run(args),
     }
 }

@@ -3,5 +3,6 @@
 //! Every result file the harness writes follows [`schema::RunResult`]; `bench-results/schema/run.schema.json` is
 //! generated from these types (`harness schema`) and a test keeps the committed file in sync.
 
+pub mod csv;
 pub mod schema;
 pub mod store;

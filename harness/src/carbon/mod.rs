@@ -1,0 +1,116 @@
+//! Choosing the carbon-intensity source from `--intensity` (the sources themselves live in `energy::carbon`).
+//!
+//! | value | source |
+//! |---|---|
+//! | `380`, `fixed:380` | [`energy::carbon::fixed::FixedIntensity`] |
+//! | `country:FRA`, `country:FR` | [`energy::carbon::country::CountryIntensitySource`] (CodeCarbon's table, 475 for unknown codes) |
+//! | `world` | the world average, 475 g/kWh (CodeCarbon's default for an unknown location) |
+
+use energy::carbon::IntensitySource;
+use energy::carbon::country::CountryIntensitySource;
+use energy::carbon::fixed::FixedIntensity;
+use energy::units::GramsPerKwh;
+
+/// A validated `--intensity`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum IntensityPlan {
+    Fixed(GramsPerKwh),
+    Country(String),
+    World,
+}
+
+impl IntensityPlan {
+    /// Parses `380`, `fixed:380`, `country:FRA` or `world`.
+    pub fn parse(s: &str) -> anyhow::Result<Self> {
+        let s = s.trim();
+        let number = |v: &str| -> anyhow::Result<GramsPerKwh> {
+            let g: f64 = v.parse().map_err(|_| {
+                anyhow::anyhow!("{v:?} is not a number of g CO2eq/kWh; e.g. --intensity 380 or --intensity country:FRA")
+            })?;
+            FixedIntensity::new(GramsPerKwh(g))?;
+            Ok(GramsPerKwh(g))
+        };
+        if s == "world" {
+            return Ok(Self::World);
+        }
+        if let Some(code) = s.strip_prefix("country:") {
+            let code = code.trim();
+            if !(code.len() == 2 || code.len() == 3)
+                || !code.chars().all(|c| c.is_ascii_alphabetic())
+            {
+                anyhow::bail!(
+                    "country code {code:?}: give an ISO 3166 alpha-3 or alpha-2 code, e.g. country:FRA or country:FR"
+                );
+            }
+            return Ok(Self::Country(code.to_ascii_uppercase()));
+        }
+        let value = s.strip_prefix("fixed:").unwrap_or(s);
+        if value
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_digit() || c == '.')
+        {
+            return Ok(Self::Fixed(number(value)?));
+        }
+        anyhow::bail!(
+            "unknown intensity {s:?}: use a number (380), fixed:380, country:FRA or world"
+        )
+    }
+
+    /// The source for this plan.
+    pub fn source(&self) -> anyhow::Result<Box<dyn IntensitySource>> {
+        Ok(match self {
+            Self::Fixed(g) => Box::new(FixedIntensity::new(*g)?),
+            Self::Country(code) => Box::new(CountryIntensitySource::new(code)),
+            Self::World => Box::new(CountryIntensitySource::world()),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_every_form() {
+        assert_eq!(
+            IntensityPlan::parse("380").expect("n"),
+            IntensityPlan::Fixed(GramsPerKwh(380.0))
+        );
+        assert_eq!(
+            IntensityPlan::parse("fixed:12.5").expect("f"),
+            IntensityPlan::Fixed(GramsPerKwh(12.5))
+        );
+        assert_eq!(
+            IntensityPlan::parse("country:fr").expect("c"),
+            IntensityPlan::Country("FR".into())
+        );
+        assert_eq!(
+            IntensityPlan::parse("world").expect("w"),
+            IntensityPlan::World
+        );
+        for bad in ["-3", "fixed:abc", "country:FRANCE", "mars"] {
+            assert!(IntensityPlan::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn sources_give_the_golden_values() {
+        let fra = IntensityPlan::Country("FRA".into())
+            .source()
+            .expect("src")
+            .intensity()
+            .expect("i");
+        assert_eq!(
+            (fra.source.as_str(), fra.value),
+            ("country", GramsPerKwh(56.039))
+        );
+        let world = IntensityPlan::World
+            .source()
+            .expect("src")
+            .intensity()
+            .expect("i");
+        assert_eq!(world.value, GramsPerKwh(475.0));
+        assert!(!world.warnings.is_empty());
+    }
+}
