@@ -109,6 +109,7 @@ const BENCH_EXAMPLES: &str = "Examples:
   harness bench --workload spin:1000000 --duration 2s --repetitions 10
   harness bench --workload spin:1000000 --rate 200 --concurrency 4   # open loop at 200 ops/s
   harness bench --format json --out run.json
+  harness bench --live --zone FR                  # the real Electricity Maps API (ELECTRICITY_MAP_API_KEY)
   harness bench --target http://127.0.0.1:8001 --server-pid 4242   # end to end against `workloads serve`
   harness bench --workload spin:1000000 --push http://127.0.0.1:9091 --remote-write http://127.0.0.1:9090/api/v1/write
 Exit codes: 0 ok; 2 the harness failed (bad option, I/O, a workload's error rate above --max-error-rate).";
@@ -161,12 +162,25 @@ pub struct BenchArgs {
     /// Meter: auto (best available: rapl, nvml, else the model estimate), rapl, nvml, model or fake.
     #[arg(long, default_value = "auto")]
     pub meter: String,
-    /// Carbon intensity: a number in gCO2eq/kWh (e.g. 380, or fixed:380), or country:XX. Overrides --zone.
+    /// Carbon intensity: a number in gCO2eq/kWh (380 or fixed:380), country:XX, world, or electricity-maps:ZONE
+    /// (live API; falls back to the country table with a warning). Default: the country table for --zone
+    /// (electricity-maps:--zone with --live).
     #[arg(long)]
     pub intensity: Option<String>,
-    /// Grid zone for the intensity, from CodeCarbon's country table (ISO alpha-2 or alpha-3).
+    /// Grid zone: the zone the `intensity` workload fetches, and the run's intensity from CodeCarbon's country
+    /// table (ISO alpha-2 or alpha-3) unless --intensity is given.
     #[arg(long, default_value = "DE")]
     pub zone: String,
+    /// Use the real Electricity Maps API (key in ELECTRICITY_MAP_API_KEY or --env-file) for the `intensity` workload
+    /// and the run's intensity, instead of the in-process mock grid and the country table.
+    #[arg(long)]
+    pub live: bool,
+    /// Electricity Maps base URL for --live and electricity-maps:ZONE.
+    #[arg(long, env = "ELECTRICITY_MAPS_URL", default_value = workloads::intensity::DEFAULT_BASE_URL, value_name = "URL")]
+    pub electricity_maps_url: String,
+    /// `.env` file read for ELECTRICITY_MAP_API_KEY when the environment has none.
+    #[arg(long, default_value = ".env", value_name = "FILE")]
+    pub env_file: PathBuf,
     /// Fail (exit 2) when a workload's failed ops exceed this share of its attempts (0.01 = 1 %).
     #[arg(long, default_value_t = 0.01)]
     pub max_error_rate: f64,

@@ -25,7 +25,7 @@ const QUICK: &[&str] = &[
 fn writes_a_schema_valid_file_and_prints_the_table() {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut args = QUICK.to_vec();
-    args[2] = "spin:20000,chat";
+    args[2] = "spin:20000,chat,intensity";
     args.extend(["--meter", "fake", "--intensity", "380", "--out", "run.json"]);
     let out = harness(dir.path(), &args);
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -62,6 +62,36 @@ fn writes_a_schema_valid_file_and_prints_the_table() {
         "{}",
         run["warnings"]
     );
+    // intensity: one uncached fetch per op from the in-process mock grid, and the mock announced.
+    let intensity = &run["workloads"][2];
+    assert_eq!(intensity["name"], "intensity");
+    assert!(
+        intensity["ops"].as_u64().expect("ops") > 0 && intensity["errors"] == 0,
+        "{intensity}"
+    );
+    assert!(
+        run["warnings"].to_string().contains("mock grid") && stderr.contains("mock grid"),
+        "{}",
+        run["warnings"]
+    );
+}
+
+#[test]
+fn live_without_a_key_exits_2_naming_the_variable() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = Command::new(env!("CARGO_BIN_EXE_harness"))
+        .args(["bench", "--live", "--workload", "intensity"])
+        .env_remove("ELECTRICITY_MAP_API_KEY")
+        .current_dir(dir.path())
+        .output()
+        .expect("harness runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("ELECTRICITY_MAP_API_KEY") && stderr.contains("--live"),
+        "{stderr}"
+    );
+    assert!(!dir.path().join("bench-results").exists());
 }
 
 #[test]

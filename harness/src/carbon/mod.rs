@@ -5,7 +5,13 @@
 //! | `380`, `fixed:380` | [`energy::carbon::fixed::FixedIntensity`] |
 //! | `country:FRA`, `country:FR` | [`energy::carbon::country::CountryIntensitySource`] (CodeCarbon's table, 475 for unknown codes) |
 //! | `world` | the world average, 475 g/kWh (CodeCarbon's default for an unknown location) |
+//! | `electricity-maps:DE` | [`electricity_maps::ElectricityMapsIntensity`]: the live API (key from `ELECTRICITY_MAP_API_KEY` or `.env`), falling back to the country table with a warning |
+//!
+//! One parser for every command: `bench`, `monitor` and `train` all read `--intensity` with [`IntensityPlan::parse`].
 
+pub mod electricity_maps;
+
+use electricity_maps::{ElectricityMapsIntensity, LiveSettings};
 use energy::carbon::IntensitySource;
 use energy::carbon::country::CountryIntensitySource;
 use energy::carbon::fixed::FixedIntensity;
@@ -17,10 +23,12 @@ pub enum IntensityPlan {
     Fixed(GramsPerKwh),
     Country(String),
     World,
+    /// The Electricity Maps zone (`DE`, `US-CAL-CISO`).
+    ElectricityMaps(String),
 }
 
 impl IntensityPlan {
-    /// Parses `380`, `fixed:380`, `country:FRA` or `world`.
+    /// Parses `380`, `fixed:380`, `country:FRA`, `world` or `electricity-maps:DE`.
     pub fn parse(s: &str) -> anyhow::Result<Self> {
         let s = s.trim();
         let number = |v: &str| -> anyhow::Result<GramsPerKwh> {
@@ -32,6 +40,15 @@ impl IntensityPlan {
         };
         if s == "world" {
             return Ok(Self::World);
+        }
+        if let Some(zone) = s.strip_prefix("electricity-maps:") {
+            let zone = zone.trim();
+            if zone.is_empty() || !zone.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+                anyhow::bail!(
+                    "Electricity Maps zone {zone:?}: give a zone id such as electricity-maps:DE or electricity-maps:US-CAL-CISO"
+                );
+            }
+            return Ok(Self::ElectricityMaps(zone.to_ascii_uppercase()));
         }
         if let Some(code) = s.strip_prefix("country:") {
             let code = code.trim();
@@ -53,16 +70,28 @@ impl IntensityPlan {
             return Ok(Self::Fixed(number(value)?));
         }
         anyhow::bail!(
-            "unknown intensity {s:?}: use a number (380), fixed:380, country:FRA or world"
+            "unknown intensity {s:?}: use a number (380), fixed:380, country:FRA, world or electricity-maps:DE"
         )
     }
 
-    /// The source for this plan.
+    /// The source for this plan; Electricity Maps settings from the environment ([`LiveSettings::from_env`]).
     pub fn source(&self) -> anyhow::Result<Box<dyn IntensitySource>> {
+        self.source_with(&LiveSettings::from_env())
+    }
+
+    /// The source for this plan, reaching Electricity Maps with `live` (an error names the missing key).
+    pub fn source_with(&self, live: &LiveSettings) -> anyhow::Result<Box<dyn IntensitySource>> {
         Ok(match self {
             Self::Fixed(g) => Box::new(FixedIntensity::new(*g)?),
             Self::Country(code) => Box::new(CountryIntensitySource::new(code)),
             Self::World => Box::new(CountryIntensitySource::world()),
+            Self::ElectricityMaps(zone) => {
+                let what = format!("--intensity electricity-maps:{zone}");
+                Box::new(ElectricityMapsIntensity::new(
+                    zone,
+                    live.client_config(&what)?,
+                ))
+            }
         })
     }
 }
@@ -89,7 +118,18 @@ mod tests {
             IntensityPlan::parse("world").expect("w"),
             IntensityPlan::World
         );
-        for bad in ["-3", "fixed:abc", "country:FRANCE", "mars"] {
+        assert_eq!(
+            IntensityPlan::parse("electricity-maps:us-cal-ciso").expect("em"),
+            IntensityPlan::ElectricityMaps("US-CAL-CISO".into())
+        );
+        for bad in [
+            "-3",
+            "fixed:abc",
+            "country:FRANCE",
+            "mars",
+            "electricity-maps:",
+            "electricity-maps:D E",
+        ] {
             assert!(IntensityPlan::parse(bad).is_err(), "{bad}");
         }
     }

@@ -2,10 +2,13 @@
 //! turn, rewriting the result file after each one. SIGINT stops the run, leaving a valid file with `complete: false`.
 //! The summary goes to stdout; warnings and progress to stderr.
 
+use crate::carbon::IntensityPlan;
+use crate::carbon::electricity_maps::LiveSettings;
 use crate::cli::{BenchArgs, OutputFormat};
 use crate::commands::push::{PushPlan, push_and_report_async};
 use crate::export::table::{self, TableStyle};
 use crate::load::http::parse_target;
+use crate::load::intensity::GridPlan;
 use crate::load::spec::{self, DEFAULT_WORKLOADS, Target, WorkloadSpec};
 use crate::load::{Bound, LoadShape};
 use crate::record::schema::{
@@ -37,6 +40,8 @@ pub struct BenchPlan {
     pub idle: Duration,
     pub meter: MeterChoice,
     pub target: Target,
+    /// Where the `intensity` workload fetches from (mock grid or, with --live, the API) and for which zone.
+    pub grid: GridPlan,
     pub charge: Charge,
     pub intensity: IntensityInfo,
     pub max_error_rate: f64,
@@ -118,7 +123,21 @@ impl BenchPlan {
                 Charge::Machine
             }
         };
-        let intensity = parse_intensity(args.intensity.as_deref(), &args.zone)?;
+        let live = LiveSettings {
+            base_url: args.electricity_maps_url.clone(),
+            env_file: args.env_file.clone(),
+        };
+        let grid = GridPlan {
+            zone: args.zone.trim().to_string(),
+            live: if args.live {
+                Some(live.client_config("--live")?)
+            } else {
+                None
+            },
+        };
+        let (intensity, intensity_warnings) =
+            resolve_intensity(args.intensity.as_deref(), &args.zone, args.live, &live)?;
+        warnings.extend(intensity_warnings);
         let push = PushPlan::from_flags(args.push.as_deref(), &args.push_flags)?;
         Ok(Self {
             specs,
@@ -131,6 +150,7 @@ impl BenchPlan {
             idle: args.idle,
             meter,
             target,
+            grid,
             charge,
             intensity,
             max_error_rate: args.max_error_rate,
@@ -172,48 +192,44 @@ fn logical_cpus() -> u32 {
     std::thread::available_parallelism().map_or(1, |n| u32::try_from(n.get()).unwrap_or(u32::MAX))
 }
 
-/// The run's carbon intensity: `--intensity N` / `fixed:N` (g/kWh), `--intensity country:XX`, or the country table
-/// for `--zone` (ISO alpha-2 or alpha-3; default `DE`).
-pub fn parse_intensity(value: Option<&str>, zone: &str) -> anyhow::Result<IntensityInfo> {
-    match value {
-        Some(v) if v.starts_with("country:") => {
-            country_intensity(&v["country:".len()..], "--intensity")
-        }
-        Some(v) => {
-            let number = v.strip_prefix("fixed:").unwrap_or(v);
-            let g: f64 = number
-                .trim()
-                .parse()
-                .ok()
-                .filter(|g: &f64| g.is_finite() && *g >= 0.0)
-                .with_context(|| {
-                    format!(
-                        "--intensity `{v}`: expected gCO2eq/kWh as a number ≥ 0 (e.g. --intensity 380) \
-                         or country:XX (e.g. country:FR)"
-                    )
-                })?;
-            Ok(IntensityInfo {
-                source: "fixed".into(),
-                zone: None,
-                intensity_g_per_kwh: g,
-            })
-        }
-        None => country_intensity(zone, "--zone"),
-    }
-}
-
-fn country_intensity(code: &str, flag: &str) -> anyhow::Result<IntensityInfo> {
-    let c = energy::country::intensity(code).with_context(|| {
-        format!(
+/// The run's carbon intensity and its warnings (fallbacks), through the one `--intensity` parser
+/// ([`IntensityPlan`]): `--intensity` when given, else electricity-maps for `--zone` with `--live`, else the country
+/// table for `--zone`. An unknown country code is an error naming the flag (not CodeCarbon's silent world average).
+pub fn resolve_intensity(
+    value: Option<&str>,
+    zone: &str,
+    live: bool,
+    settings: &LiveSettings,
+) -> anyhow::Result<(IntensityInfo, Vec<String>)> {
+    let (plan, flag) = match value {
+        Some(v) => (
+            IntensityPlan::parse(v).context("--intensity")?,
+            "--intensity",
+        ),
+        None if live => (
+            IntensityPlan::ElectricityMaps(zone.trim().to_ascii_uppercase()),
+            "--zone",
+        ),
+        None => (
+            IntensityPlan::Country(zone.trim().to_ascii_uppercase()),
+            "--zone",
+        ),
+    };
+    if let IntensityPlan::Country(code) = &plan
+        && energy::country::intensity(code).is_none()
+    {
+        bail!(
             "{flag} `{code}` is not in CodeCarbon's country table: give an ISO code like DE or DEU, \
              or a number with --intensity 380"
-        )
-    })?;
-    Ok(IntensityInfo {
-        source: "country".into(),
-        zone: Some(c.iso3),
-        intensity_g_per_kwh: c.intensity.0,
-    })
+        );
+    }
+    let i = plan.source_with(settings)?.intensity()?;
+    let info = IntensityInfo {
+        source: i.source,
+        zone: i.zone,
+        intensity_g_per_kwh: i.value.0,
+    };
+    Ok((info, i.warnings))
 }
 
 /// Parse, run, print; the exit code says whether the run was healthy.
@@ -361,11 +377,11 @@ impl Session {
         plan: &BenchPlan,
     ) -> anyhow::Result<runner::Measured> {
         let schedule = &plan.schedule;
-        if let Some(note) = spec.note(&plan.target) {
+        if let Some(note) = spec.note(&plan.target, &plan.grid) {
             self.result.warnings.push(note);
         }
         let workload = spec
-            .start(&plan.target)
+            .start(&plan.target, &plan.grid)
             .await
             .with_context(|| format!("starting workload {spec}"))?;
         let bar = progress_bar(spec, schedule);
@@ -494,6 +510,14 @@ mod tests {
         }
     }
 
+    fn parse_intensity(value: Option<&str>, zone: &str) -> anyhow::Result<IntensityInfo> {
+        let offline = LiveSettings {
+            base_url: "http://127.0.0.1:9".into(),
+            env_file: "/nonexistent/.env".into(),
+        };
+        resolve_intensity(value, zone, false, &offline).map(|(i, _)| i)
+    }
+
     #[test]
     fn intensity_from_a_number_a_country_or_the_zone() {
         let fixed = parse_intensity(Some("fixed:380"), "DE").expect("fixed");
@@ -519,8 +543,16 @@ mod tests {
         let fr = parse_intensity(Some("country:fr"), "DE").expect("country");
         assert_eq!(fr.zone.as_deref(), Some("FRA"));
         assert!(fr.intensity_g_per_kwh < de.intensity_g_per_kwh);
+        assert_eq!(
+            parse_intensity(Some("world"), "DE")
+                .expect("world")
+                .intensity_g_per_kwh,
+            475.0
+        );
         let err = parse_intensity(None, "XX").expect_err("unknown zone");
         assert!(err.to_string().contains("--zone `XX`"), "{err}");
+        let err = parse_intensity(Some("country:XX"), "DE").expect_err("unknown country");
+        assert!(err.to_string().contains("--intensity `XX`"), "{err}");
         assert!(parse_intensity(Some("-1"), "DE").is_err());
         assert!(parse_intensity(Some("lots"), "DE").is_err());
     }

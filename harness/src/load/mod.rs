@@ -9,6 +9,7 @@
 //! | [`spec`] | parse `--workload` specs (`intensity`, `predict`, `chat`, `spin:N`) and start them |
 //! | [`http`] | `--target`: one op is one GET against a running `workloads serve` |
 //! | [`spin`] | `spin:N`: N iterations of a fixed CPU-bound loop, the calibration workload |
+//! | [`intensity`] | `intensity`: one uncached Electricity Maps fetch per op, from the in-process mock grid (or `--live`) |
 //! | [`predict`] | `predict`: the embedded `tiny` classifier, loaded once |
 //! | [`recorder`] | per-worker HDR latency histogram (µs), op and error counts |
 //! | [`chat`] | `chat`: the workloads chat client against an in-process mock LLM |
@@ -18,6 +19,7 @@
 pub mod chat;
 pub mod closed;
 pub mod http;
+pub mod intensity;
 pub mod open;
 pub mod predict;
 pub mod recorder;

@@ -3,14 +3,14 @@
 
 use super::Workload;
 use super::http::HttpGet;
+use super::intensity::GridPlan;
 use super::spin::{MAX_ITERATIONS, Spin};
 use std::fmt;
 use std::str::FromStr;
 use std::sync::Arc;
 
-/// The workloads `harness bench` runs when `--workload` is not given.
-/// (The app workloads whose in-process adapter exists in this build.)
-pub const DEFAULT_WORKLOADS: &[&str] = &["predict", "chat"];
+/// The workloads `harness bench` runs when `--workload` is not given: the three workshop workloads.
+pub const DEFAULT_WORKLOADS: &[&str] = &["intensity", "predict", "chat"];
 
 /// One workload to run, as parsed from `--workload`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -141,8 +141,9 @@ impl WorkloadSpec {
     }
 
     /// What the user must know about this workload's numbers (mocks in play), for the run's warnings.
-    pub fn note(&self, target: &Target) -> Option<String> {
+    pub fn note(&self, target: &Target, grid: &GridPlan) -> Option<String> {
         match (self, target) {
+            (WorkloadSpec::Intensity, Target::InProcess) => Some(grid.note()),
             (WorkloadSpec::Chat, Target::InProcess) => Some(
                 "chat calls an in-process mock LLM: its energy is the client side only; the LLM's own impacts are \
                  EcoLogits estimates computed per call, not metered"
@@ -152,10 +153,18 @@ impl WorkloadSpec {
         }
     }
 
-    /// Build the workload for `target`; in-process, its mock upstreams start on 127.0.0.1:0.
-    pub async fn start(&self, target: &Target) -> anyhow::Result<Arc<dyn Workload>> {
+    /// Build the workload for `target`; in-process, its mock upstreams start on 127.0.0.1:0 (`intensity` reaches the
+    /// upstream `grid` says).
+    pub async fn start(
+        &self,
+        target: &Target,
+        grid: &GridPlan,
+    ) -> anyhow::Result<Arc<dyn Workload>> {
         let name = self.to_string();
         match (self, target) {
+            (WorkloadSpec::Intensity, Target::InProcess) => {
+                Ok(Arc::new(super::intensity::Intensity::start(grid).await?))
+            }
             (WorkloadSpec::Spin(n), Target::InProcess) => Ok(Arc::new(Spin::new(*n))),
             (WorkloadSpec::Chat, Target::InProcess) => {
                 Ok(Arc::new(super::chat::Chat::start().await?))
@@ -175,10 +184,6 @@ impl WorkloadSpec {
                 let path = spec.http_path().unwrap_or_default();
                 Ok(Arc::new(HttpGet::new(&name, base, &path)?))
             }
-            (_, Target::InProcess) => anyhow::bail!(
-                "--workload {name} in-process needs the `workloads` library API for it, which this build does not have \
-                 yet; run it against a server instead: `workloads serve` and --target http://127.0.0.1:8001"
-            ),
         }
     }
 }
