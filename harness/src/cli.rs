@@ -187,6 +187,12 @@ pub struct BenchArgs {
     /// Result file (default: bench-results/runs/<UTC timestamp>-<short sha>.json).
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// Append one CodeCarbon-format row per finished workload to this emissions.csv.
+    #[arg(long, value_name = "FILE", default_value = crate::record::emissions::DEFAULT_EMISSIONS_CSV)]
+    pub emissions_csv: PathBuf,
+    /// Do not append to any emissions.csv.
+    #[arg(long, conflicts_with = "emissions_csv")]
+    pub no_emissions_csv: bool,
     /// Summary format on stdout.
     #[arg(long, value_enum, default_value_t)]
     pub format: OutputFormat,

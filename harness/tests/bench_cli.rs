@@ -74,6 +74,83 @@ fn writes_a_schema_valid_file_and_prints_the_table() {
         "{}",
         run["warnings"]
     );
+    assert_emissions_rows_match(&dir.path().join("bench-results/emissions.csv"), &run);
+}
+
+/// Split one CSV line (RFC 4180 quoting).
+fn csv_fields(line: &str) -> Vec<String> {
+    let (mut fields, mut cur, mut quoted, mut chars) =
+        (vec![], String::new(), false, line.chars().peekable());
+    while let Some(c) = chars.next() {
+        match (c, quoted) {
+            ('"', true) if chars.peek() == Some(&'"') => {
+                cur.push('"');
+                chars.next();
+            }
+            ('"', _) => quoted = !quoted,
+            (',', false) => fields.push(std::mem::take(&mut cur)),
+            _ => cur.push(c),
+        }
+    }
+    fields.push(cur);
+    fields
+}
+
+/// One CodeCarbon row per workload, header byte for byte CodeCarbon's, numbers consistent with the result file.
+fn assert_emissions_rows_match(path: &std::path::Path, run: &serde_json::Value) {
+    let golden: serde_json::Value =
+        serde_json::from_str(include_str!("../../energy/tests/golden/codecarbon.json"))
+            .expect("golden");
+    let text = std::fs::read_to_string(path).expect("bench wrote emissions.csv");
+    let mut lines = text.lines();
+    let header = lines.next().expect("header");
+    assert_eq!(
+        header,
+        golden["emissions_csv_header"]
+            .as_str()
+            .expect("golden header")
+    );
+    let columns: Vec<&str> = header.split(',').collect();
+    let rows: Vec<Vec<String>> = lines.map(csv_fields).collect();
+    let workloads = run["workloads"].as_array().expect("workloads");
+    assert_eq!(rows.len(), workloads.len(), "{text}");
+    let close = |a: f64, b: f64| (a - b).abs() <= 1e-9 * b.abs().max(1e-30);
+    for (row, w) in rows.iter().zip(workloads) {
+        assert_eq!(row.len(), columns.len(), "{row:?}");
+        let col = |name: &str| &row[columns.iter().position(|c| *c == name).expect("column")];
+        let num = |name: &str| {
+            col(name)
+                .parse::<f64>()
+                .unwrap_or_else(|_| panic!("{name}: {row:?}"))
+        };
+        assert_eq!(col("project_name"), "carbon_harness");
+        assert_eq!(col("run_id"), run["run_id"].as_str().expect("run_id"));
+        assert_eq!(col("experiment_id"), w["name"].as_str().expect("name"));
+        let reps = w["repetitions"].as_array().expect("reps");
+        let sum = |field: &str| {
+            reps.iter()
+                .map(|r| r[field].as_f64().expect("number"))
+                .sum::<f64>()
+        };
+        assert!(
+            close(num("energy_consumed") * 3.6e6, sum("energy_j_total")),
+            "{row:?}"
+        );
+        let grams =
+            w["emissions_g_per_op"].as_f64().expect("g/op") * w["ops"].as_f64().expect("ops");
+        assert!(
+            close(num("emissions") * 1000.0, grams),
+            "{} kg vs {grams} g",
+            num("emissions")
+        );
+        assert!(num("emissions") > 0.0);
+        assert!(close(num("duration"), sum("wall_s")), "{row:?}");
+        assert_eq!(col("tracking_mode"), "process");
+        assert!(
+            col("codecarbon_version").starts_with("carbon-harness ")
+                && col("codecarbon_version").contains("fake")
+        );
+    }
 }
 
 #[test]
@@ -99,7 +176,15 @@ fn the_schema_check_rejects_a_broken_file() {
     // Guards the validation itself: a file missing `workloads` and with a string for `ops` must not pass.
     let dir = tempfile::tempdir().expect("tempdir");
     let mut args = QUICK.to_vec();
-    args.extend(["--meter", "fake", "--out", "run.json", "--format", "json"]);
+    args.extend([
+        "--meter",
+        "fake",
+        "--out",
+        "run.json",
+        "--format",
+        "json",
+        "--no-emissions-csv",
+    ]);
     let out = harness(dir.path(), &args);
     assert_eq!(
         out.status.code(),
@@ -114,6 +199,10 @@ fn the_schema_check_rejects_a_broken_file() {
     assert!(
         !violations(&printed).is_empty(),
         "a string `ops` passed validation"
+    );
+    assert!(
+        !dir.path().join("bench-results").exists(),
+        "--no-emissions-csv wrote bench-results/"
     );
     printed.as_object_mut().expect("object").remove("workloads");
     assert!(

@@ -241,6 +241,7 @@ fn pushed_metrics_and_every_grafana_panel_reach_prometheus() {
             "380",
             "--out",
             &out_s,
+            "--no-emissions-csv",
             "--job",
             "carbon_harness_bench",
         ];

@@ -580,6 +580,7 @@ async fn bench_push_sends_the_run_and_keeps_the_file_when_the_gateway_is_down() 
                     "380",
                     "--out",
                     &out_s,
+                    "--no-emissions-csv",
                     "--push",
                     &push_url,
                     "--retries",

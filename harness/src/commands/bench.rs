@@ -1,5 +1,6 @@
 //! `harness bench`: validate the options once into a [`BenchPlan`], then measure an idle baseline and each workload in
-//! turn, rewriting the result file after each one. SIGINT stops the run, leaving a valid file with `complete: false`.
+//! turn, rewriting the result file after each one and appending the workload's CodeCarbon row to `emissions.csv`
+//! ([`crate::record::emissions`]). SIGINT stops the run, leaving a valid file with `complete: false`.
 //! The summary goes to stdout; warnings and progress to stderr.
 
 use crate::carbon::IntensityPlan;
@@ -15,6 +16,7 @@ use crate::record::schema::{
     BenchConfig, IntensityInfo, RunResult, SCHEMA_VERSION, WorkloadResult,
 };
 use crate::record::store::RunStore;
+use crate::record::{csv, emissions};
 use crate::runner::meter::{Charge, MeterReport, RunMeter};
 use crate::runner::{self, EnergyContext, Schedule};
 use anyhow::{Context as _, bail};
@@ -46,6 +48,10 @@ pub struct BenchPlan {
     pub intensity: IntensityInfo,
     pub max_error_rate: f64,
     pub out: Option<PathBuf>,
+    /// Where each finished workload's CodeCarbon row goes (`None`: --no-emissions-csv).
+    pub emissions_csv: Option<PathBuf>,
+    /// `project_name` of those rows (`--project-name`).
+    pub project_name: String,
     pub format: OutputFormat,
     /// Warnings known before anything runs (defaults that are estimates, fakes).
     pub warnings: Vec<String>,
@@ -155,6 +161,8 @@ impl BenchPlan {
             intensity,
             max_error_rate: args.max_error_rate,
             out: args.out.clone(),
+            emissions_csv: (!args.no_emissions_csv).then(|| args.emissions_csv.clone()),
+            project_name: args.push_flags.project_name.clone(),
             format: args.format,
             warnings,
             push: push.has_sink().then_some(push),
@@ -285,6 +293,13 @@ async fn execute(plan: BenchPlan) -> anyhow::Result<ExitCode> {
         eprintln!("warning: {w}");
     }
     eprintln!("wrote {}", session.store.path().display());
+    if let Some(path) = &plan.emissions_csv {
+        eprintln!(
+            "appended {} row(s) to {}",
+            session.result.workloads.len(),
+            path.display()
+        );
+    }
     let code = check_error_rates(&session, plan.max_error_rate);
     match &plan.push {
         // The file is saved already: a failed push costs no measurement.
@@ -366,9 +381,33 @@ impl Session {
                 .push((measured.result.name.clone(), measured.first_errors));
             self.result.workloads.push(measured.result);
             self.store.save(&self.result)?;
+            self.append_emissions_row(plan)?;
         }
         self.current = None;
         Ok(())
+    }
+
+    /// Append the last finished workload's CodeCarbon row to the emissions CSV, if one is configured.
+    fn append_emissions_row(&self, plan: &BenchPlan) -> anyhow::Result<()> {
+        let (Some(path), Some(wl)) = (&plan.emissions_csv, self.result.workloads.last()) else {
+            return Ok(());
+        };
+        let row = emissions::workload_row(&self.result, wl, &plan.project_name);
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).with_context(|| {
+                format!(
+                    "--emissions-csv {}: cannot create {}",
+                    path.display(),
+                    dir.display()
+                )
+            })?;
+        }
+        csv::append(path, &row).with_context(|| {
+            format!(
+                "--emissions-csv {} (pass another file, or --no-emissions-csv)",
+                path.display()
+            )
+        })
     }
 
     async fn run_one(
