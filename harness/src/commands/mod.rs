@@ -9,6 +9,7 @@ mod monitor;
 pub mod push;
 mod report;
 mod schema;
+mod train;
 
 use crate::cli::{Cli, Command};
 use std::process::ExitCode;
@@ -25,5 +26,6 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Report(args) => report::run(args),
         Command::Meters(args) => meters::run(args),
         Command::Monitor(args) => monitor::run(args),
+        Command::Train(args) => train::run(&args),
     }
 }
