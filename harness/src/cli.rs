@@ -468,7 +468,8 @@ pub struct MetersArgs {
 #[derive(Debug, Clone, clap::Args)]
 pub struct IntensityArgs {
     /// Grid carbon intensity: a number of g CO2eq/kWh (`380` or `fixed:380`), `country:FRA` (ISO-3 or ISO-2,
-    /// CodeCarbon's table; unknown codes get the 475 g/kWh world average) or `world` (475 g/kWh).
+    /// CodeCarbon's table; unknown codes get the 475 g/kWh world average), `world` (475 g/kWh) or
+    /// `electricity-maps:DE` (live API, key in ELECTRICITY_MAP_API_KEY or .env; on failure the country table and a warning).
     #[arg(long, default_value = "world", env = "HARNESS_INTENSITY")]
     pub intensity: String,
 }

@@ -289,3 +289,30 @@ fn bad_options_exit_2_naming_the_flag() {
         "a refused run must not write a file"
     );
 }
+
+#[test]
+fn a_foreign_emissions_csv_is_refused_before_anything_runs() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("mine.csv"), "a,b\n1,2\n").expect("write");
+    let mut args = QUICK.to_vec();
+    args.extend([
+        "--meter",
+        "fake",
+        "--out",
+        "run.json",
+        "--emissions-csv",
+        "mine.csv",
+    ]);
+    let out = harness(dir.path(), &args);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("--emissions-csv mine.csv") && stderr.contains("--no-emissions-csv"),
+        "{stderr}"
+    );
+    assert!(!dir.path().join("run.json").exists(), "nothing may run");
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("mine.csv")).expect("read"),
+        "a,b\n1,2\n"
+    );
+}

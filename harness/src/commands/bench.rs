@@ -144,6 +144,9 @@ impl BenchPlan {
         let (intensity, intensity_warnings) =
             resolve_intensity(args.intensity.as_deref(), &args.zone, args.live, &live)?;
         warnings.extend(intensity_warnings);
+        if !args.no_emissions_csv {
+            emissions::check_appendable(&args.emissions_csv, "--emissions-csv")?;
+        }
         let push = PushPlan::from_flags(args.push.as_deref(), &args.push_flags)?;
         Ok(Self {
             specs,

@@ -11,7 +11,7 @@ use crate::carbon::electricity_maps::LiveSettings;
 use crate::cli::TrainArgs;
 use crate::commands::bench::resolve_intensity;
 use crate::record::csv::{self, EmissionsRow};
-use crate::record::emissions::{FamilyEnergy, os_column};
+use crate::record::emissions::{FamilyEnergy, check_appendable, os_column};
 use crate::record::schema::IntensityInfo;
 use crate::record::store::write_atomic;
 use crate::runner::machine::machine_info;
@@ -52,6 +52,9 @@ impl TrainPlan {
         }
         if let Some(seed) = args.seed {
             options.seed = seed;
+        }
+        if !args.no_emissions_csv {
+            check_appendable(&args.emissions_csv, "--emissions-csv")?;
         }
         let meter: MeterChoice = args
             .meter

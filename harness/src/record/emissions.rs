@@ -7,12 +7,29 @@
 //! workload over those repetitions (so `energy_consumed` × 3.6e6 = the sum of the repetitions' `energy_j_total`);
 //! `emissions` that energy at the run's intensity. Warm-up and idle baseline are not in any row.
 
-use super::csv::EmissionsRow;
+use super::csv::{EmissionsRow, HEADER};
 use super::schema::{RunResult, WorkloadResult};
 use energy::units::{GramsPerKwh, Joules, Seconds};
+use std::path::Path;
 
 /// Where `harness bench` and `harness train` append rows unless told otherwise.
 pub const DEFAULT_EMISSIONS_CSV: &str = "bench-results/emissions.csv";
+
+/// Refuse, before anything is measured, an existing `path` whose first line is not CodeCarbon's header (appending
+/// would fail only after the first workload). `flag` names the option in the message.
+pub fn check_appendable(path: &Path, flag: &str) -> anyhow::Result<()> {
+    let Ok(text) = std::fs::read_to_string(path) else {
+        return Ok(()); // absent (created on the first append) or unreadable (the append names the error)
+    };
+    match text.lines().next() {
+        None | Some(HEADER) => Ok(()),
+        Some(_) if text.trim().is_empty() => Ok(()),
+        Some(_) => anyhow::bail!(
+            "{flag} {}: this file's header is not CodeCarbon 3.3.2's; pass another file or --no-emissions-csv",
+            path.display()
+        ),
+    }
+}
 
 /// Energy by CodeCarbon column family.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
@@ -132,5 +149,20 @@ mod tests {
         assert_eq!(tracking_mode("process-cpu-share"), "process");
         assert_eq!(tracking_mode("machine-minus-idle"), "machine");
         assert!(os_column("6.1.0\n").contains("-6.1.0-"));
+    }
+
+    #[test]
+    fn a_foreign_csv_is_refused_before_the_run() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("emissions.csv");
+        check_appendable(&path, "--emissions-csv").expect("absent is fine");
+        std::fs::write(&path, format!("{HEADER}\n")).expect("write");
+        check_appendable(&path, "--emissions-csv").expect("CodeCarbon's header is fine");
+        std::fs::write(&path, "a,b\n").expect("write");
+        let e = check_appendable(&path, "--emissions-csv").expect_err("foreign");
+        assert!(
+            e.to_string().contains("--emissions-csv") && e.to_string().contains("emissions.csv"),
+            "{e}"
+        );
     }
 }
