@@ -5,6 +5,7 @@
 //! | `requests_total` | counter | `endpoint`, `status` (the real response status) |
 //! | `request_latency_seconds` | histogram | `endpoint` |
 //! | `carbon_intensity_g_per_kwh` | gauge | `zone`, `source` |
+//! | `predictions_total` | counter | `model`, `classification` |
 //! | `process_*` | process collector (Linux) | |
 //!
 //! `endpoint` is an [`Endpoint`] (route template), so unknown paths count as `other` and cardinality stays bounded.
@@ -76,6 +77,7 @@ pub struct Metrics {
     requests: IntCounterVec,
     latency: HistogramVec,
     intensity: GaugeVec,
+    predictions: IntCounterVec,
 }
 
 impl Metrics {
@@ -96,10 +98,15 @@ impl Metrics {
         )?;
         registry.register(Box::new(requests.clone()))?;
         registry.register(Box::new(latency.clone()))?;
+        let predictions = IntCounterVec::new(
+            Opts::new("predictions_total", "Activities classified by the predict routes, by model and class"),
+            &["model", "classification"],
+        )?;
         registry.register(Box::new(intensity.clone()))?;
+        registry.register(Box::new(predictions.clone()))?;
         #[cfg(target_os = "linux")]
         registry.register(Box::new(prometheus::process_collector::ProcessCollector::for_self()))?;
-        Ok(Self { registry, requests, latency, intensity })
+        Ok(Self { registry, requests, latency, intensity, predictions })
     }
 
     /// The registry, for other modules (energy metrics) to register their collectors.
@@ -117,6 +124,11 @@ impl Metrics {
     /// Records the last intensity fetched for a zone.
     pub fn set_intensity(&self, zone: &str, source: &str, g_per_kwh: f64) {
         self.intensity.with_label_values(&[zone, source]).set(g_per_kwh);
+    }
+
+    /// Records one classification.
+    pub fn observe_prediction(&self, model: &str, classification: &str) {
+        self.predictions.with_label_values(&[model, classification]).inc();
     }
 
     /// The text exposition of everything registered.

@@ -19,9 +19,13 @@ pub mod pages;
 pub mod routes;
 pub mod start;
 
+use crate::chat::emissions::{ChatService, ChatSettings};
 use crate::intensity::cache::IntensityService;
+use crate::predict::Classifier;
+use crate::predict::tiny::TinyClassifier;
+use energy_metrics::EnergyMetrics;
 use axum::Router;
-use axum::extract::{Request, State};
+use axum::extract::{FromRef, Request, State};
 use axum::middleware::Next;
 use axum::response::Response;
 use metrics::{Endpoint, Metrics};
@@ -40,9 +44,9 @@ pub struct Chaos {
     pub error_rate: f64,
 }
 
-/// Everything handlers need. Cheap to clone (all `Arc`s). Other workloads add their own optional fields here
-/// (for example a classifier or a chat client) and their routes under [`routes`].
-#[derive(Debug, Clone)]
+/// Everything handlers need. Cheap to clone (all `Arc`s). A workload adds its field here and its routes under
+/// [`routes`].
+#[derive(Clone)]
 pub struct AppState {
     /// Carbon-intensity client with its cache.
     pub intensity: Arc<IntensityService>,
@@ -52,12 +56,59 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// Chaos knobs.
     pub chaos: Chaos,
+    /// The predict workload's classifier (loaded once, shared by every request).
+    pub classifier: Arc<dyn Classifier>,
+    /// The chat workload: LLM client, impact estimator and `llm_*` counters.
+    pub chat: Arc<ChatService>,
+    /// Live energy metrics, when the sampler runs: the intensity route keeps their g/kWh current.
+    pub energy: Option<EnergyMetrics>,
+}
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState")
+            .field("zone", &self.zone)
+            .field("chaos", &self.chaos)
+            .field("classifier", &self.classifier.model_name())
+            .field("chat", &self.chat)
+            .field("energy", &self.energy.is_some())
+            .finish_non_exhaustive()
+    }
 }
 
 impl AppState {
-    /// State with the given intensity service and default zone, fresh metrics and no chaos.
-    pub fn new(intensity: Arc<IntensityService>, zone: &str) -> prometheus::Result<Self> {
-        Ok(Self { intensity, zone: Arc::from(zone), metrics: Arc::new(Metrics::new()?), chaos: Chaos::default() })
+    /// State with the given intensity service and default zone, fresh metrics, no chaos, the embedded `tiny`
+    /// classifier, and the default chat settings (LLM at `http://127.0.0.1:8002`, openai / gpt-4o-mini; the LLM is
+    /// not contacted until a chat request comes).
+    pub fn new(intensity: Arc<IntensityService>, zone: &str) -> anyhow::Result<Self> {
+        Self::with(intensity, zone, Arc::new(TinyClassifier::embedded()?), &ChatSettings::default())
+    }
+
+    /// State with the given classifier and chat settings (the chat counters are registered on the fresh metrics
+    /// registry); no chaos, no live energy.
+    pub fn with(
+        intensity: Arc<IntensityService>,
+        zone: &str,
+        classifier: Arc<dyn Classifier>,
+        chat: &ChatSettings,
+    ) -> anyhow::Result<Self> {
+        let metrics = Arc::new(Metrics::new()?);
+        let chat = Arc::new(chat.service(metrics.registry())?);
+        Ok(Self {
+            intensity,
+            zone: Arc::from(zone),
+            metrics,
+            chaos: Chaos::default(),
+            classifier,
+            chat,
+            energy: None,
+        })
+    }
+}
+
+impl FromRef<AppState> for Arc<ChatService> {
+    fn from_ref(state: &AppState) -> Self {
+        state.chat.clone()
     }
 }
 

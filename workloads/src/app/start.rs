@@ -2,8 +2,21 @@
 //!
 //! With an API key the app calls `base_url` (Electricity Maps by default). Without one it starts the built-in mock
 //! grid on `127.0.0.1:0`, labels every value `source: "mock"`, and logs a warning once.
+//!
+//! It also loads the predict model ([`ModelChoice`]), builds the chat service (the LLM is only contacted per request;
+//! with `builtin_mock_llm` a mock LLM is started on `127.0.0.1:0` and used instead of `chat.llm_url`), and starts the
+//! live energy sampler ([`super::energy_metrics`]) with the process model meter, whose g/kWh starts from the country
+//! table for the configured zone and follows `/carbon_intensity` for that zone afterwards.
 
+use super::energy_metrics::{self, EnergyMetrics, SamplerHandle};
 use super::{AppState, Chaos, router};
+use crate::chat::emissions::ChatSettings;
+use crate::chat::mock_llm::{self, MockLlmConfig, MockLlmServer};
+use crate::predict::Classifier;
+use crate::predict::bert::BertClassifier;
+use crate::predict::tiny::TinyClassifier;
+use anyhow::Context;
+use std::path::PathBuf;
 use crate::intensity::cache::{DEFAULT_TTL, IntensityService};
 use crate::intensity::client::{ClientConfig, ElectricityMapsClient};
 use crate::intensity::mock_grid::{self, MockGrid, MockGridConfig};
@@ -32,6 +45,44 @@ pub struct ServeConfig {
     pub cache_ttl: Duration,
     /// Chaos knobs.
     pub chaos: Chaos,
+    /// The predict model.
+    pub model: ModelChoice,
+    /// LLM URL, provider, model and timeout of the chat routes.
+    pub chat: ChatSettings,
+    /// Start a mock LLM in-process and point the chat routes at it (ignores `chat.llm_url`).
+    pub builtin_mock_llm: bool,
+    /// Live energy sampling period; `None` turns the sampler (and its metrics) off.
+    pub energy_period: Option<Duration>,
+}
+
+/// Which classifier `/predict` uses.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ModelChoice {
+    /// The `tiny` model embedded in the binary.
+    TinyEmbedded,
+    /// A `tiny` model folder written by `workloads train --backend tiny --out DIR`.
+    TinyDir(PathBuf),
+    /// A BERT-family checkpoint folder with a trained `head.safetensors` (`workloads train --backend bert`).
+    Bert(PathBuf),
+}
+
+impl ModelChoice {
+    /// Loads the classifier (reading and checking every file now, so a bad folder fails at start-up).
+    pub fn load(&self) -> anyhow::Result<Arc<dyn Classifier>> {
+        Ok(match self {
+            ModelChoice::TinyEmbedded => Arc::new(TinyClassifier::embedded()?),
+            ModelChoice::TinyDir(dir) => Arc::new(
+                TinyClassifier::load(dir).with_context(|| format!("loading the tiny model from {}", dir.display()))?,
+            ),
+            ModelChoice::Bert(dir) => Arc::new(BertClassifier::load(dir, None).with_context(|| {
+                format!(
+                    "loading the bert model from {} (it needs config.json, model.safetensors, tokenizer.json and a \
+                     head trained by `workloads train --backend bert --model-dir {0}`)",
+                    dir.display()
+                )
+            })?),
+        })
+    }
 }
 
 impl std::fmt::Debug for ServeConfig {
@@ -45,12 +96,17 @@ impl std::fmt::Debug for ServeConfig {
             .field("retries", &self.retries)
             .field("cache_ttl", &self.cache_ttl)
             .field("chaos", &self.chaos)
+            .field("model", &self.model)
+            .field("chat", &self.chat)
+            .field("builtin_mock_llm", &self.builtin_mock_llm)
+            .field("energy_period", &self.energy_period)
             .finish()
     }
 }
 
 impl ServeConfig {
-    /// Defaults: `127.0.0.1:8001`, zone `DE`, no key, public API URL, 5 s timeout, 2 retries, 60 s TTL, no chaos.
+    /// Defaults: `127.0.0.1:8001`, zone `DE`, no key, public API URL, 5 s timeout, 2 retries, 60 s TTL, no chaos,
+    /// the embedded `tiny` model, the default chat settings, live energy sampled every second.
     pub fn new(addr: SocketAddr) -> Self {
         Self {
             addr,
@@ -61,39 +117,93 @@ impl ServeConfig {
             retries: 2,
             cache_ttl: DEFAULT_TTL,
             chaos: Chaos::default(),
+            model: ModelChoice::TinyEmbedded,
+            chat: ChatSettings::default(),
+            builtin_mock_llm: false,
+            energy_period: Some(energy_metrics::DEFAULT_PERIOD),
         }
     }
 }
 
-/// A running app and, when no key was given, the mock grid behind it.
+/// A running app and what it started beside it.
 #[derive(Debug)]
 pub struct RunningApp {
     /// The app server.
     pub server: ServerHandle,
-    /// The built-in mock grid, when in use.
+    /// The built-in mock grid, when no key was given.
     pub mock_grid: Option<MockGrid>,
+    /// The built-in mock LLM, when asked for.
+    pub mock_llm: Option<MockLlmServer>,
+    /// The live energy sampler, unless turned off.
+    pub sampler: Option<SamplerHandle>,
+    /// The classifier's name (`tiny`, `bert:all-MiniLM-L6-v2`).
+    pub model_name: String,
+    /// The URL the chat routes call.
+    pub llm_url: String,
 }
 
 impl RunningApp {
-    /// Stops the app, then the mock grid.
+    /// Stops the app, then the sampler and the mock servers.
     pub async fn shutdown(self) -> std::io::Result<()> {
         self.server.shutdown().await?;
+        if let Some(sampler) = self.sampler {
+            sampler.stop().await;
+        }
         if let Some(grid) = self.mock_grid {
             grid.server.shutdown().await?;
+        }
+        if let Some(llm) = self.mock_llm {
+            llm.shutdown().await?;
         }
         Ok(())
     }
 }
 
-/// Builds the state (starting the mock grid if needed) and serves the app on `config.addr`.
+/// Builds the state (starting the mock servers and the sampler as configured) and serves the app on `config.addr`.
 pub async fn start(config: &ServeConfig) -> anyhow::Result<RunningApp> {
-    let (state, mock_grid) = build_state(config).await?;
+    let classifier = config.model.load()?;
+    let mut chat = config.chat.clone();
+    let mock_llm = if config.builtin_mock_llm {
+        let llm = mock_llm::start("127.0.0.1:0", MockLlmConfig::default()).await?;
+        chat.llm_url = llm.url();
+        Some(llm)
+    } else {
+        None
+    };
+    let (mut state, mock_grid) = build_state(config, classifier, &chat).await?;
+    let sampler = match config.energy_period {
+        Some(period) => {
+            let (energy, sampler) = start_sampler(&state, &config.zone, period)?;
+            state.energy = Some(energy);
+            Some(sampler)
+        }
+        None => None,
+    };
+    let model_name = state.classifier.model_name().to_owned();
     let server = server::spawn(config.addr, router(state)).await?;
-    Ok(RunningApp { server, mock_grid })
+    Ok(RunningApp { server, mock_grid, mock_llm, sampler, model_name, llm_url: chat.llm_url })
 }
 
-/// The app state for `config`, plus the mock grid it started when no key was configured.
-pub async fn build_state(config: &ServeConfig) -> anyhow::Result<(AppState, Option<MockGrid>)> {
+/// Registers the live energy metrics on the app's registry and starts sampling the process model meter.
+fn start_sampler(state: &AppState, zone: &str, period: Duration) -> anyhow::Result<(EnergyMetrics, SamplerHandle)> {
+    if period.is_zero() {
+        anyhow::bail!("--energy-period must be greater than 0 (or pass --no-energy to turn the sampler off)");
+    }
+    let meter = energy_metrics::process_model_meter().context("starting the live energy model meter")?;
+    let energy = EnergyMetrics::register(state.metrics.registry(), "model")?;
+    energy.set_intensity(energy::country::intensity_or_world(zone));
+    let sampler = energy_metrics::spawn_sampler(energy.clone(), Box::new(meter), period)
+        .context("starting the live energy sampler")?;
+    Ok((energy, sampler))
+}
+
+/// The app state for `config` with this classifier and chat settings, plus the mock grid it started when no key
+/// was configured.
+pub async fn build_state(
+    config: &ServeConfig,
+    classifier: Arc<dyn Classifier>,
+    chat: &ChatSettings,
+) -> anyhow::Result<(AppState, Option<MockGrid>)> {
     let (client_config, source, grid) = match &config.api_key {
         Some(key) => (ClientConfig::new(&config.base_url, key), Source::ElectricityMaps, None),
         None => {
@@ -105,7 +215,7 @@ pub async fn build_state(config: &ServeConfig) -> anyhow::Result<(AppState, Opti
     let client_config = ClientConfig { timeout: config.timeout, retries: config.retries, ..client_config };
     let client = ElectricityMapsClient::new(client_config)?;
     let service = Arc::new(IntensityService::new(client, source, config.cache_ttl));
-    let mut state = AppState::new(service, &config.zone)?;
+    let mut state = AppState::with(service, &config.zone, classifier, chat)?;
     state.chaos = config.chaos;
     Ok((state, grid))
 }

@@ -4,24 +4,38 @@
 //! |---|---|
 //! | [`serve`] | `workloads serve` |
 //! | [`mock_grid`] | `workloads mock-grid` |
+//! | [`mock_llm`] | `workloads mock-llm` |
+//! | [`impacts`] | `workloads impacts` |
+//! | [`train`] | `workloads train` |
 
+pub mod impacts;
 pub mod mock_grid;
+pub mod mock_llm;
 pub mod serve;
+pub mod train;
 
 use crate::cli::{Cli, Command};
 use anyhow::Context;
 use std::process::ExitCode;
 
-/// Runs the parsed command on a multi-threaded runtime.
+/// Runs the parsed command (servers on a multi-threaded runtime).
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let command = match cli.command {
+        Command::Impacts(args) => return impacts::run(&args),
+        Command::Train(args) => return train::run(args),
+        server => server,
+    };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .context("cannot start the tokio runtime")?;
     runtime.block_on(async {
-        match cli.command {
+        match command {
             Command::Serve(args) => serve::run(args).await,
             Command::MockGrid(args) => mock_grid::run(args).await,
+            Command::MockLlm(args) => mock_llm::run(args).await,
+            Command::Impacts(args) => impacts::run(&args),
+            Command::Train(args) => train::run(args),
         }
     })
 }

@@ -36,6 +36,10 @@ async fn carbon_intensity(
     let served = state.intensity.get(&zone).await.map_err(|e| AppError::from_fetch(&e, format))?;
     let source = state.intensity.source();
     state.metrics.set_intensity(&zone, source.as_str(), served.reading.intensity.0);
+    if let Some(energy) = state.energy.as_ref().filter(|_| *zone == *state.zone) {
+        // The app's own emissions follow the live intensity of the zone it runs in.
+        energy.set_intensity(served.reading.intensity);
+    }
     Ok(match format {
         Format::Json => Json(json_body(&served, source)).into_response(),
         Format::Html => Html(html_body(&served, source)).into_response(),

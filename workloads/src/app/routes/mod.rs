@@ -5,9 +5,12 @@
 //! |---|---|
 //! | [`intensity`] | `GET /carbon_intensity` |
 //! | [`metrics`] | `GET /metrics` |
+//! | [`predict`] | `GET /predict`, `GET /predict_carbon_intensity` |
+//! | [`crate::chat::http`] | `GET /chat`, `GET /chat_emissions` (generic over the state; lives with the chat workload) |
 
 pub mod intensity;
 pub mod metrics;
+pub mod predict;
 
 use super::AppState;
 use super::error::{AppError, Format};
@@ -17,7 +20,11 @@ use axum::response::{IntoResponse, Response};
 
 /// Every route of the app.
 pub fn all() -> Router<AppState> {
-    Router::new().merge(intensity::routes()).merge(metrics::routes())
+    Router::new()
+        .merge(intensity::routes())
+        .merge(metrics::routes())
+        .merge(predict::routes())
+        .merge(crate::chat::http::routes())
 }
 
 /// 404 for unknown paths (the path is escaped in the HTML page).
