@@ -23,7 +23,12 @@ async fn worker(client: reqwest::Client, url: String, until: Instant) -> (Vec<Du
     let mut errors = 0;
     while Instant::now() < until {
         let start = Instant::now();
-        let ok = match client.get(&url).header("accept", "application/json").send().await {
+        let ok = match client
+            .get(&url)
+            .header("accept", "application/json")
+            .send()
+            .await
+        {
             Ok(r) => r.status().is_success() && r.bytes().await.is_ok(),
             Err(_) => false,
         };
@@ -35,11 +40,19 @@ async fn worker(client: reqwest::Client, url: String, until: Instant) -> (Vec<Du
     (latencies, errors)
 }
 
-async fn run(url: &str, connections: usize, seconds: f64) -> anyhow::Result<(Vec<Duration>, u64, f64)> {
-    let client = reqwest::Client::builder().pool_max_idle_per_host(connections).build()?;
+async fn run(
+    url: &str,
+    connections: usize,
+    seconds: f64,
+) -> anyhow::Result<(Vec<Duration>, u64, f64)> {
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(connections)
+        .build()?;
     let window = Duration::from_secs_f64(seconds);
     let until = Instant::now() + window;
-    let tasks: Vec<_> = (0..connections).map(|_| tokio::spawn(worker(client.clone(), url.to_owned(), until))).collect();
+    let tasks: Vec<_> = (0..connections)
+        .map(|_| tokio::spawn(worker(client.clone(), url.to_owned(), until)))
+        .collect();
     let started = Instant::now();
     let mut all = Vec::new();
     let mut errors = 0;
@@ -59,7 +72,9 @@ fn quantile(sorted: &[Duration], q: f64) -> f64 {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let url = args.first().ok_or_else(|| anyhow::anyhow!("usage: load URL [CONNECTIONS] [SECONDS] [SERVER_PID]"))?;
+    let url = args
+        .first()
+        .ok_or_else(|| anyhow::anyhow!("usage: load URL [CONNECTIONS] [SECONDS] [SERVER_PID]"))?;
     let connections: usize = args.get(1).map_or(Ok(64), |s| s.parse())?;
     let seconds: f64 = args.get(2).map_or(Ok(10.0), |s| s.parse())?;
     let pid: Option<u32> = args.get(3).map(|s| s.parse()).transpose()?;
@@ -70,7 +85,11 @@ async fn main() -> anyhow::Result<()> {
     lat.sort_unstable();
     let n = lat.len() as f64;
     println!("url={url} connections={connections} duration_s={wall:.2}");
-    println!("requests={} errors={errors} req_per_s={:.0}", lat.len(), n / wall);
+    println!(
+        "requests={} errors={errors} req_per_s={:.0}",
+        lat.len(),
+        n / wall
+    );
     println!(
         "latency_ms p50={:.3} p90={:.3} p99={:.3} max={:.3}",
         quantile(&lat, 0.5),
@@ -79,7 +98,11 @@ async fn main() -> anyhow::Result<()> {
         quantile(&lat, 1.0)
     );
     if let (Some(b), Some(a)) = (cpu_before, cpu_after) {
-        println!("server_cpu_s={:.2} server_cpu_us_per_request={:.1}", a - b, (a - b) / n * 1e6);
+        println!(
+            "server_cpu_s={:.2} server_cpu_us_per_request={:.1}",
+            a - b,
+            (a - b) / n * 1e6
+        );
     }
     Ok(())
 }

@@ -8,7 +8,11 @@ use std::time::Duration;
 
 /// The workshop app rebuilt in Rust, and offline stand-ins for its upstream services.
 #[derive(Debug, Parser)]
-#[command(name = "workloads", version, about, after_help = "Examples:\n  \
+#[command(
+    name = "workloads",
+    version,
+    about,
+    after_help = "Examples:\n  \
     workloads serve                              # offline: built-in mock grid\n  \
     ELECTRICITY_MAP_API_KEY=... workloads serve --zone FR\n  \
     workloads serve --builtin-mock-llm           # /chat_emissions answered by an in-process mock LLM\n  \
@@ -16,7 +20,8 @@ use std::time::Duration;
     workloads mock-grid --addr 127.0.0.1:8003 --api-key test --error-rate 0.1\n  \
     workloads mock-llm --completion-tokens 10..50 --ttft 200ms --tokens-per-second 60\n  \
     workloads impacts --provider openai --model gpt-4o-mini --output-tokens 200 --latency 5s\n  \
-    workloads train --backend tiny --out /tmp/tiny")]
+    workloads train --backend tiny --out /tmp/tiny"
+)]
 pub struct Cli {
     /// What to run.
     #[command(subcommand)]
@@ -58,8 +63,10 @@ pub enum ImpactsFormatArg {
 
 /// `workloads serve`.
 #[derive(Debug, Args)]
-#[command(after_help = "Examples:\n  workloads serve\n  workloads serve --addr 127.0.0.1:0 --zone FR --cache-ttl 10s\n  \
-    workloads serve --artificial-latency-max 1s --artificial-error-rate 0.15   # the workshop's chaos")]
+#[command(
+    after_help = "Examples:\n  workloads serve\n  workloads serve --addr 127.0.0.1:0 --zone FR --cache-ttl 10s\n  \
+    workloads serve --artificial-latency-max 1s --artificial-error-rate 0.15   # the workshop's chaos"
+)]
 pub struct ServeArgs {
     /// Address to listen on (port 0 picks a free port; the bound address is printed).
     #[arg(long, default_value = "127.0.0.1:8001")]
@@ -146,9 +153,11 @@ pub struct MockLlmArgs {
 
 /// `workloads impacts`.
 #[derive(Debug, Args)]
-#[command(after_help = "Examples:\n  workloads impacts --provider openai --model gpt-4o-mini --output-tokens 200 --latency 5s\n  \
+#[command(
+    after_help = "Examples:\n  workloads impacts --provider openai --model gpt-4o-mini --output-tokens 200 --latency 5s\n  \
     workloads impacts --provider mistralai --model mistral-small-latest --output-tokens 500 --zone FRA --format json\n\n\
-    Exit codes: 0 ok, 2 unknown provider/model/zone or bad flag (the message lists the closest known names).")]
+    Exit codes: 0 ok, 2 unknown provider/model/zone or bad flag (the message lists the closest known names)."
+)]
 pub struct ImpactsArgs {
     /// EcoLogits provider (openai, anthropic, mistralai, huggingface_hub, google, cohere, ...).
     #[arg(long)]
@@ -172,10 +181,12 @@ pub struct ImpactsArgs {
 
 /// `workloads train`.
 #[derive(Debug, Args)]
-#[command(after_help = "Examples:\n  workloads train --out /tmp/tiny            # retrain tiny: same bytes as workloads/models/tiny\n  \
+#[command(
+    after_help = "Examples:\n  workloads train --out /tmp/tiny            # retrain tiny: same bytes as workloads/models/tiny\n  \
     workloads train --backend bert --model-dir \"$(scripts/fetch-minilm.sh)\"\n  \
     workloads train --epochs 5 --seed 7 --out /tmp/quick\n\n\
-    The committed artifacts in workloads/models/tiny were written by `workloads train --out workloads/models/tiny`.")]
+    The committed artifacts in workloads/models/tiny were written by `workloads train --out workloads/models/tiny`."
+)]
 pub struct TrainArgs {
     /// Which model to train.
     #[arg(long, value_enum, default_value = "tiny")]

@@ -41,9 +41,12 @@ impl ServerHandle {
 
 /// Binds `addr` and serves `router` on a background task until [`ServerHandle::shutdown`].
 pub async fn spawn(addr: SocketAddr, router: Router) -> std::io::Result<ServerHandle> {
-    let listener = tokio::net::TcpListener::bind(addr)
-        .await
-        .map_err(|e| std::io::Error::new(e.kind(), format!("cannot bind {addr}: {e} (pick another --addr)")))?;
+    let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| {
+        std::io::Error::new(
+            e.kind(),
+            format!("cannot bind {addr}: {e} (pick another --addr)"),
+        )
+    })?;
     let addr = listener.local_addr()?;
     let (tx, rx) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
@@ -53,5 +56,9 @@ pub async fn spawn(addr: SocketAddr, router: Router) -> std::io::Result<ServerHa
             })
             .await
     });
-    Ok(ServerHandle { addr, shutdown: Some(tx), task })
+    Ok(ServerHandle {
+        addr,
+        shutdown: Some(tx),
+        task,
+    })
 }

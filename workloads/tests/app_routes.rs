@@ -20,7 +20,11 @@ async fn grid(config: MockGridConfig) -> mock_grid::MockGrid {
 
 #[tokio::test]
 async fn happy_path_json_then_cached() {
-    let g = grid(MockGridConfig { api_key: Some(KEY.into()), ..Default::default() }).await;
+    let g = grid(MockGridConfig {
+        api_key: Some(KEY.into()),
+        ..Default::default()
+    })
+    .await;
     let app = app_for(state(&g.server.base_url(), KEY, LONG, T, 0));
     let (status, _, body) = get_json(&app, "/carbon_intensity").await;
     assert_eq!(status, StatusCode::OK, "{body}");
@@ -31,10 +35,21 @@ async fn happy_path_json_then_cached() {
     assert!(body["datetime"].as_str().unwrap().ends_with('Z'));
     let (_, _, again) = get_json(&app, "/carbon_intensity?zone=DE").await;
     assert_eq!(again["cached"], true);
-    assert_eq!(g.requests.load(Ordering::Relaxed), 1, "second request served from the cache");
+    assert_eq!(
+        g.requests.load(Ordering::Relaxed),
+        1,
+        "second request served from the cache"
+    );
     let (_, _, fr) = get_json(&app, "/carbon_intensity?zone=FR").await;
-    assert_eq!((fr["zone"].as_str(), fr["cached"].as_bool()), (Some("FR"), Some(false)));
-    assert_eq!(g.requests.load(Ordering::Relaxed), 2, "the cache is per zone");
+    assert_eq!(
+        (fr["zone"].as_str(), fr["cached"].as_bool()),
+        (Some("FR"), Some(false))
+    );
+    assert_eq!(
+        g.requests.load(Ordering::Relaxed),
+        2,
+        "the cache is per zone"
+    );
 }
 
 #[tokio::test]
@@ -43,14 +58,28 @@ async fn html_by_default() {
     let app = app_for(state(&g.server.base_url(), KEY, LONG, T, 0));
     let (status, headers, body) = call(&app, "GET", "/carbon_intensity", None, Body::empty()).await;
     assert_eq!(status, StatusCode::OK);
-    assert!(headers["content-type"].to_str().unwrap().starts_with("text/html"));
-    assert!(body.contains("380.95") && body.contains("Carbon intensity in DE"), "{body}");
+    assert!(
+        headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    assert!(
+        body.contains("380.95") && body.contains("Carbon intensity in DE"),
+        "{body}"
+    );
 }
 
 #[tokio::test]
 async fn cache_ttl_expires_and_zero_disables() {
     let g = grid(MockGridConfig::default()).await;
-    let app = app_for(state(&g.server.base_url(), KEY, Duration::from_millis(150), T, 0));
+    let app = app_for(state(
+        &g.server.base_url(),
+        KEY,
+        Duration::from_millis(150),
+        T,
+        0,
+    ));
     get_json(&app, "/carbon_intensity").await;
     let (_, _, hit) = get_json(&app, "/carbon_intensity").await;
     assert_eq!(hit["cached"], true);
@@ -70,11 +99,20 @@ async fn cache_ttl_expires_and_zero_disables() {
 
 #[tokio::test]
 async fn rejected_key_is_502_and_never_leaks() {
-    let g = grid(MockGridConfig { api_key: Some("the-right-key".into()), ..Default::default() }).await;
+    let g = grid(MockGridConfig {
+        api_key: Some("the-right-key".into()),
+        ..Default::default()
+    })
+    .await;
     let app = app_for(state(&g.server.base_url(), KEY, LONG, T, 2));
     let (status, _, body) = get_json(&app, "/carbon_intensity").await;
     assert_eq!(status, StatusCode::BAD_GATEWAY);
-    assert!(body["message"].as_str().unwrap().contains("the Electricity Maps API key was rejected"));
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("the Electricity Maps API key was rejected")
+    );
     assert_eq!(g.requests.load(Ordering::Relaxed), 1, "401 is not retried");
     let (_, _, html) = call(&app, "GET", "/carbon_intensity", None, Body::empty()).await;
     let (_, _, metrics) = call(&app, "GET", "/metrics", None, Body::empty()).await;
@@ -89,7 +127,10 @@ async fn key_goes_in_the_auth_token_header() {
     let (up, seen) = canned(StatusCode::OK, ok, &[]).await;
     let app = app_for(state(&up.base_url(), KEY, LONG, T, 0));
     let (status, _, body) = get_json(&app, "/carbon_intensity").await;
-    assert_eq!((status, body["intensity_g_per_kwh"].as_f64()), (StatusCode::OK, Some(123.5)));
+    assert_eq!(
+        (status, body["intensity_g_per_kwh"].as_f64()),
+        (StatusCode::OK, Some(123.5))
+    );
     let headers = seen.lock().unwrap()[0].clone();
     assert_eq!(headers["auth-token"], KEY);
     assert!(headers.get("authorization").is_none(), "no Basic auth");
@@ -107,8 +148,18 @@ async fn rate_limit_is_503_with_retry_after() {
 
 #[tokio::test]
 async fn timeout_is_504_after_retries() {
-    let g = grid(MockGridConfig { latency: Duration::from_millis(400), ..Default::default() }).await;
-    let app = app_for(state(&g.server.base_url(), KEY, LONG, Duration::from_millis(50), 1));
+    let g = grid(MockGridConfig {
+        latency: Duration::from_millis(400),
+        ..Default::default()
+    })
+    .await;
+    let app = app_for(state(
+        &g.server.base_url(),
+        KEY,
+        LONG,
+        Duration::from_millis(50),
+        1,
+    ));
     let (status, _, body) = get_json(&app, "/carbon_intensity").await;
     assert_eq!(status, StatusCode::GATEWAY_TIMEOUT, "{body}");
     assert_eq!(g.requests.load(Ordering::Relaxed), 2, "one retry");
@@ -120,13 +171,24 @@ async fn malformed_body_is_502_and_5xx_retried_then_502() {
     let app = app_for(state(&up.base_url(), KEY, LONG, T, 0));
     let (status, _, body) = get_json(&app, "/carbon_intensity").await;
     assert_eq!(status, StatusCode::BAD_GATEWAY);
-    assert!(body["message"].as_str().unwrap().contains("malformed"), "{body}");
+    assert!(
+        body["message"].as_str().unwrap().contains("malformed"),
+        "{body}"
+    );
 
-    let (up, seen) = canned(StatusCode::INTERNAL_SERVER_ERROR, r#"{"message":"boom"}"#, &[]).await;
+    let (up, seen) = canned(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        r#"{"message":"boom"}"#,
+        &[],
+    )
+    .await;
     let app = app_for(state(&up.base_url(), KEY, LONG, T, 2));
     let (status, _, body) = get_json(&app, "/carbon_intensity").await;
     assert_eq!(status, StatusCode::BAD_GATEWAY);
-    assert!(body["message"].as_str().unwrap().contains("HTTP 500: boom"), "{body}");
+    assert!(
+        body["message"].as_str().unwrap().contains("HTTP 500: boom"),
+        "{body}"
+    );
     assert_eq!(seen.lock().unwrap().len(), 3, "first attempt + 2 retries");
 }
 
@@ -134,18 +196,43 @@ async fn malformed_body_is_502_and_5xx_retried_then_502() {
 async fn metrics_count_real_statuses_and_accept_query_strings() {
     let g = grid(MockGridConfig::default()).await;
     let mut st = state(&g.server.base_url(), KEY, LONG, T, 0);
-    st.chaos = Chaos { latency_max: Duration::ZERO, error_rate: 1.0 };
+    st.chaos = Chaos {
+        latency_max: Duration::ZERO,
+        error_rate: 1.0,
+    };
     let app = app_for(st);
     let (status, _, _) = get_json(&app, "/carbon_intensity").await;
-    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "chaos error rate 1");
-    assert_eq!(g.requests.load(Ordering::Relaxed), 0, "chaos failures do not call upstream");
+    assert_eq!(
+        status,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "chaos error rate 1"
+    );
+    assert_eq!(
+        g.requests.load(Ordering::Relaxed),
+        0,
+        "chaos failures do not call upstream"
+    );
     call(&app, "GET", "/nope", None, Body::empty()).await;
     let (status, headers, text) = call(&app, "GET", "/metrics?x=1", None, Body::empty()).await;
     assert_eq!(status, StatusCode::OK);
-    assert!(headers["content-type"].to_str().unwrap().starts_with("text/plain"));
-    assert!(text.contains(r#"requests_total{endpoint="carbon_intensity",status="503"} 1"#), "{text}");
-    assert!(text.contains(r#"requests_total{endpoint="other",status="404"} 1"#), "{text}");
-    assert!(text.contains("request_latency_seconds_bucket{endpoint=\"carbon_intensity\""), "{text}");
+    assert!(
+        headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/plain")
+    );
+    assert!(
+        text.contains(r#"requests_total{endpoint="carbon_intensity",status="503"} 1"#),
+        "{text}"
+    );
+    assert!(
+        text.contains(r#"requests_total{endpoint="other",status="404"} 1"#),
+        "{text}"
+    );
+    assert!(
+        text.contains("request_latency_seconds_bucket{endpoint=\"carbon_intensity\""),
+        "{text}"
+    );
     assert!(text.contains("process_cpu_seconds_total"), "{text}");
 }
 
@@ -155,23 +242,41 @@ async fn intensity_gauge_after_a_fetch() {
     let app = app_for(state(&g.server.base_url(), KEY, LONG, T, 0));
     get_json(&app, "/carbon_intensity?zone=FR").await;
     let (_, _, text) = call(&app, "GET", "/metrics", None, Body::empty()).await;
-    assert!(text.contains(r#"carbon_intensity_g_per_kwh{source="electricity-maps",zone="FR"} 56.039"#), "{text}");
+    assert!(
+        text.contains(r#"carbon_intensity_g_per_kwh{source="electricity-maps",zone="FR"} 56.039"#),
+        "{text}"
+    );
 }
 
 #[tokio::test]
 async fn routing_404_405_413_and_escaping() {
     let g = grid(MockGridConfig::default()).await;
     let app = app_for(state(&g.server.base_url(), KEY, LONG, T, 0));
-    let (status, _, body) = call(&app, "GET", "/carbon_intensity?zone=%3Cscript%3Ealert(1)%3C/script%3E", None, Body::empty()).await;
+    let (status, _, body) = call(
+        &app,
+        "GET",
+        "/carbon_intensity?zone=%3Cscript%3Ealert(1)%3C/script%3E",
+        None,
+        Body::empty(),
+    )
+    .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert!(body.contains("&lt;script&gt;") && !body.contains("<script>"), "{body}");
+    assert!(
+        body.contains("&lt;script&gt;") && !body.contains("<script>"),
+        "{body}"
+    );
     let (status, _, body) = call(&app, "GET", "/%3Cb%3Ex", None, Body::empty()).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert!(!body.contains("<b>"), "{body}");
     let (status, _, _) = call(&app, "POST", "/metrics", None, Body::empty()).await;
     assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
     let big = "x".repeat(workloads::app::BODY_LIMIT_BYTES + 1);
-    let req = axum::http::Request::builder().method("POST").uri("/carbon_intensity").header("content-length", big.len()).body(Body::from(big)).unwrap();
+    let req = axum::http::Request::builder()
+        .method("POST")
+        .uri("/carbon_intensity")
+        .header("content-length", big.len())
+        .body(Body::from(big))
+        .unwrap();
     let response = tower::ServiceExt::oneshot(app.clone(), req).await.unwrap();
     assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
 }

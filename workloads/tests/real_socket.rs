@@ -15,23 +15,49 @@ async fn offline_app_serves_from_the_mock_grid_and_shuts_down() {
     assert_ne!(app.server.addr().port(), 0);
     let url = format!("{}/carbon_intensity", app.server.base_url());
     let client = reqwest::Client::new();
-    let body: serde_json::Value =
-        client.get(&url).header("accept", "application/json").send().await.unwrap().json().await.unwrap();
-    assert_eq!((body["source"].as_str(), body["zone"].as_str()), (Some("mock"), Some("DE")));
+    let body: serde_json::Value = client
+        .get(&url)
+        .header("accept", "application/json")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (body["source"].as_str(), body["zone"].as_str()),
+        (Some("mock"), Some("DE"))
+    );
     let html = client.get(&url).send().await.unwrap().text().await.unwrap();
-    assert!(html.contains("Mock grid"), "the page says the value is mocked");
-    let metrics = client.get(format!("{}/metrics?x=1", app.server.base_url())).send().await.unwrap();
+    assert!(
+        html.contains("Mock grid"),
+        "the page says the value is mocked"
+    );
+    let metrics = client
+        .get(format!("{}/metrics?x=1", app.server.base_url()))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(metrics.status(), 200);
     let addr = app.server.addr();
     app.shutdown().await.unwrap();
-    assert!(tokio::net::TcpStream::connect(addr).await.is_err(), "port closed after shutdown");
+    assert!(
+        tokio::net::TcpStream::connect(addr).await.is_err(),
+        "port closed after shutdown"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn app_with_key_calls_the_configured_grid() {
-    let grid = mock_grid::spawn(MockGridConfig { api_key: Some("k-123".into()), ..Default::default() }, local())
-        .await
-        .unwrap();
+    let grid = mock_grid::spawn(
+        MockGridConfig {
+            api_key: Some("k-123".into()),
+            ..Default::default()
+        },
+        local(),
+    )
+    .await
+    .unwrap();
     let config = ServeConfig {
         api_key: Some("k-123".into()),
         base_url: grid.server.base_url(),
@@ -50,7 +76,10 @@ async fn app_with_key_calls_the_configured_grid() {
         .await
         .unwrap();
     assert_eq!(body["source"], "electricity-maps");
-    assert_eq!(body["intensity_g_per_kwh"], 40.695, "SE-SE3 uses Sweden's country value");
+    assert_eq!(
+        body["intensity_g_per_kwh"], 40.695,
+        "SE-SE3 uses Sweden's country value"
+    );
     app.shutdown().await.unwrap();
     grid.server.shutdown().await.unwrap();
 }
@@ -58,19 +87,39 @@ async fn app_with_key_calls_the_configured_grid() {
 #[tokio::test]
 async fn mock_grid_rejects_a_wrong_key_and_injects_failures() {
     let grid = mock_grid::spawn(
-        MockGridConfig { api_key: Some("good".into()), error_rate: 1.0, seed: 3, ..Default::default() },
+        MockGridConfig {
+            api_key: Some("good".into()),
+            error_rate: 1.0,
+            seed: 3,
+            ..Default::default()
+        },
         local(),
     )
     .await
     .unwrap();
-    let url = format!("{}/v3/carbon-intensity/latest?zone=DE", grid.server.base_url());
+    let url = format!(
+        "{}/v3/carbon-intensity/latest?zone=DE",
+        grid.server.base_url()
+    );
     let client = reqwest::Client::new();
-    let bad = client.get(&url).header("auth-token", "bad").send().await.unwrap();
+    let bad = client
+        .get(&url)
+        .header("auth-token", "bad")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(bad.status(), 401);
     let body: serde_json::Value = bad.json().await.unwrap();
     assert_eq!(body["message"], "Invalid auth-token");
     for _ in 0..5 {
-        let s = client.get(&url).header("auth-token", "good").send().await.unwrap().status().as_u16();
+        let s = client
+            .get(&url)
+            .header("auth-token", "good")
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16();
         assert!(s == 429 || s == 500, "error rate 1 always fails, got {s}");
     }
     grid.server.shutdown().await.unwrap();

@@ -10,7 +10,9 @@
 //!
 //! `endpoint` is an [`Endpoint`] (route template), so unknown paths count as `other` and cardinality stays bounded.
 
-use prometheus::{Encoder, GaugeVec, HistogramOpts, HistogramVec, IntCounterVec, Opts, Registry, TextEncoder};
+use prometheus::{
+    Encoder, GaugeVec, HistogramOpts, HistogramVec, IntCounterVec, Opts, Registry, TextEncoder,
+};
 
 /// The `endpoint` label: one variant per app route, plus `other` for anything unknown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -66,7 +68,10 @@ impl Endpoint {
 
     /// The endpoint of a request path (query strings are not part of the path).
     pub fn from_path(path: &str) -> Endpoint {
-        Endpoint::ALL.into_iter().find(|e| e.path() == Some(path)).unwrap_or(Endpoint::Other)
+        Endpoint::ALL
+            .into_iter()
+            .find(|e| e.path() == Some(path))
+            .unwrap_or(Endpoint::Other)
     }
 }
 
@@ -85,28 +90,48 @@ impl Metrics {
     pub fn new() -> prometheus::Result<Self> {
         let registry = Registry::new();
         let requests = IntCounterVec::new(
-            Opts::new("requests_total", "HTTP requests answered, by route template and real response status"),
+            Opts::new(
+                "requests_total",
+                "HTTP requests answered, by route template and real response status",
+            ),
             &["endpoint", "status"],
         )?;
         let latency = HistogramVec::new(
-            HistogramOpts::new("request_latency_seconds", "Time to produce the response, by route template"),
+            HistogramOpts::new(
+                "request_latency_seconds",
+                "Time to produce the response, by route template",
+            ),
             &["endpoint"],
         )?;
         let intensity = GaugeVec::new(
-            Opts::new("carbon_intensity_g_per_kwh", "Last carbon intensity fetched, grams CO2eq per kWh"),
+            Opts::new(
+                "carbon_intensity_g_per_kwh",
+                "Last carbon intensity fetched, grams CO2eq per kWh",
+            ),
             &["zone", "source"],
         )?;
         registry.register(Box::new(requests.clone()))?;
         registry.register(Box::new(latency.clone()))?;
         let predictions = IntCounterVec::new(
-            Opts::new("predictions_total", "Activities classified by the predict routes, by model and class"),
+            Opts::new(
+                "predictions_total",
+                "Activities classified by the predict routes, by model and class",
+            ),
             &["model", "classification"],
         )?;
         registry.register(Box::new(intensity.clone()))?;
         registry.register(Box::new(predictions.clone()))?;
         #[cfg(target_os = "linux")]
-        registry.register(Box::new(prometheus::process_collector::ProcessCollector::for_self()))?;
-        Ok(Self { registry, requests, latency, intensity, predictions })
+        registry.register(Box::new(
+            prometheus::process_collector::ProcessCollector::for_self(),
+        ))?;
+        Ok(Self {
+            registry,
+            requests,
+            latency,
+            intensity,
+            predictions,
+        })
     }
 
     /// The registry, for other modules (energy metrics) to register their collectors.
@@ -117,18 +142,26 @@ impl Metrics {
     /// Records one answered request.
     pub fn observe(&self, endpoint: Endpoint, status: u16, seconds: f64) {
         let status = status.to_string();
-        self.requests.with_label_values(&[endpoint.as_str(), status.as_str()]).inc();
-        self.latency.with_label_values(&[endpoint.as_str()]).observe(seconds);
+        self.requests
+            .with_label_values(&[endpoint.as_str(), status.as_str()])
+            .inc();
+        self.latency
+            .with_label_values(&[endpoint.as_str()])
+            .observe(seconds);
     }
 
     /// Records the last intensity fetched for a zone.
     pub fn set_intensity(&self, zone: &str, source: &str, g_per_kwh: f64) {
-        self.intensity.with_label_values(&[zone, source]).set(g_per_kwh);
+        self.intensity
+            .with_label_values(&[zone, source])
+            .set(g_per_kwh);
     }
 
     /// Records one classification.
     pub fn observe_prediction(&self, model: &str, classification: &str) {
-        self.predictions.with_label_values(&[model, classification]).inc();
+        self.predictions
+            .with_label_values(&[model, classification])
+            .inc();
     }
 
     /// The text exposition of everything registered.
@@ -151,7 +184,10 @@ mod tests {
             }
         }
         assert_eq!(Endpoint::from_path("/carbon_intensity/"), Endpoint::Other);
-        assert_eq!(Endpoint::PredictCarbonIntensity.as_str(), "predict_carbon_intensity");
+        assert_eq!(
+            Endpoint::PredictCarbonIntensity.as_str(),
+            "predict_carbon_intensity"
+        );
         assert_eq!(Endpoint::Other.as_str(), "other");
     }
 }

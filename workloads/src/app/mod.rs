@@ -23,11 +23,11 @@ use crate::chat::emissions::{ChatService, ChatSettings};
 use crate::intensity::cache::IntensityService;
 use crate::predict::Classifier;
 use crate::predict::tiny::TinyClassifier;
-use energy_metrics::EnergyMetrics;
 use axum::Router;
 use axum::extract::{FromRef, Request, State};
 use axum::middleware::Next;
 use axum::response::Response;
+use energy_metrics::EnergyMetrics;
 use metrics::{Endpoint, Metrics};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -81,7 +81,12 @@ impl AppState {
     /// classifier, and the default chat settings (LLM at `http://127.0.0.1:8002`, openai / gpt-4o-mini; the LLM is
     /// not contacted until a chat request comes).
     pub fn new(intensity: Arc<IntensityService>, zone: &str) -> anyhow::Result<Self> {
-        Self::with(intensity, zone, Arc::new(TinyClassifier::embedded()?), &ChatSettings::default())
+        Self::with(
+            intensity,
+            zone,
+            Arc::new(TinyClassifier::embedded()?),
+            &ChatSettings::default(),
+        )
     }
 
     /// State with the given classifier and chat settings (the chat counters are registered on the fresh metrics
@@ -116,8 +121,13 @@ impl FromRef<AppState> for Arc<ChatService> {
 pub fn router(state: AppState) -> Router {
     routes::all()
         .fallback(routes::not_found)
-        .layer(axum::middleware::from_fn_with_state(state.metrics.clone(), track))
-        .layer(tower_http::limit::RequestBodyLimitLayer::new(BODY_LIMIT_BYTES))
+        .layer(axum::middleware::from_fn_with_state(
+            state.metrics.clone(),
+            track,
+        ))
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(
+            BODY_LIMIT_BYTES,
+        ))
         .with_state(state)
 }
 
@@ -126,6 +136,10 @@ async fn track(State(metrics): State<Arc<Metrics>>, request: Request, next: Next
     let endpoint = Endpoint::from_path(request.uri().path());
     let started = Instant::now();
     let response = next.run(request).await;
-    metrics.observe(endpoint, response.status().as_u16(), started.elapsed().as_secs_f64());
+    metrics.observe(
+        endpoint,
+        response.status().as_u16(),
+        started.elapsed().as_secs_f64(),
+    );
     response
 }

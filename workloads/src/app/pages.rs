@@ -19,7 +19,10 @@ pub fn page(title: &str, body_html: &str) -> String {
 
 /// An error page: the status line and the message, escaped.
 pub fn error_page(status: u16, message: &str) -> String {
-    page(&format!("Error {status}"), &format!("<h1>Error {status}</h1><p>{}</p>", escape(message)))
+    page(
+        &format!("Error {status}"),
+        &format!("<h1>Error {status}</h1><p>{}</p>", escape(message)),
+    )
 }
 
 #[cfg(test)]
@@ -28,7 +31,10 @@ mod tests {
 
     #[test]
     fn escapes_markup_and_quotes() {
-        assert_eq!(escape("<b>\"x\" & 'y'</b>"), "&lt;b&gt;&quot;x&quot; &amp; 'y'&lt;/b&gt;");
+        assert_eq!(
+            escape("<b>\"x\" & 'y'</b>"),
+            "&lt;b&gt;&quot;x&quot; &amp; 'y'&lt;/b&gt;"
+        );
         assert!(error_page(400, "<script>").contains("&lt;script&gt;"));
     }
 }

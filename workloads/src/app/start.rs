@@ -12,17 +12,17 @@ use super::energy_metrics::{self, EnergyMetrics, SamplerHandle};
 use super::{AppState, Chaos, router};
 use crate::chat::emissions::ChatSettings;
 use crate::chat::mock_llm::{self, MockLlmConfig, MockLlmServer};
-use crate::predict::Classifier;
-use crate::predict::bert::BertClassifier;
-use crate::predict::tiny::TinyClassifier;
-use anyhow::Context;
-use std::path::PathBuf;
 use crate::intensity::cache::{DEFAULT_TTL, IntensityService};
 use crate::intensity::client::{ClientConfig, ElectricityMapsClient};
 use crate::intensity::mock_grid::{self, MockGrid, MockGridConfig};
 use crate::intensity::{DEFAULT_BASE_URL, Source};
+use crate::predict::Classifier;
+use crate::predict::bert::BertClassifier;
+use crate::predict::tiny::TinyClassifier;
 use crate::server::{self, ServerHandle};
+use anyhow::Context;
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -181,15 +181,29 @@ pub async fn start(config: &ServeConfig) -> anyhow::Result<RunningApp> {
     };
     let model_name = state.classifier.model_name().to_owned();
     let server = server::spawn(config.addr, router(state)).await?;
-    Ok(RunningApp { server, mock_grid, mock_llm, sampler, model_name, llm_url: chat.llm_url })
+    Ok(RunningApp {
+        server,
+        mock_grid,
+        mock_llm,
+        sampler,
+        model_name,
+        llm_url: chat.llm_url,
+    })
 }
 
 /// Registers the live energy metrics on the app's registry and starts sampling the process model meter.
-fn start_sampler(state: &AppState, zone: &str, period: Duration) -> anyhow::Result<(EnergyMetrics, SamplerHandle)> {
+fn start_sampler(
+    state: &AppState,
+    zone: &str,
+    period: Duration,
+) -> anyhow::Result<(EnergyMetrics, SamplerHandle)> {
     if period.is_zero() {
-        anyhow::bail!("--energy-period must be greater than 0 (or pass --no-energy to turn the sampler off)");
+        anyhow::bail!(
+            "--energy-period must be greater than 0 (or pass --no-energy to turn the sampler off)"
+        );
     }
-    let meter = energy_metrics::process_model_meter().context("starting the live energy model meter")?;
+    let meter =
+        energy_metrics::process_model_meter().context("starting the live energy model meter")?;
     let energy = EnergyMetrics::register(state.metrics.registry(), "model")?;
     energy.set_intensity(energy::country::intensity_or_world(zone));
     let sampler = energy_metrics::spawn_sampler(energy.clone(), Box::new(meter), period)
@@ -205,14 +219,32 @@ pub async fn build_state(
     chat: &ChatSettings,
 ) -> anyhow::Result<(AppState, Option<MockGrid>)> {
     let (client_config, source, grid) = match &config.api_key {
-        Some(key) => (ClientConfig::new(&config.base_url, key), Source::ElectricityMaps, None),
+        Some(key) => (
+            ClientConfig::new(&config.base_url, key),
+            Source::ElectricityMaps,
+            None,
+        ),
         None => {
-            tracing::warn!("no ELECTRICITY_MAP_API_KEY configured: serving carbon intensity from the built-in mock grid");
-            let grid = mock_grid::spawn(MockGridConfig::default(), SocketAddr::from(([127, 0, 0, 1], 0))).await?;
-            (ClientConfig::new(grid.server.base_url(), "mock"), Source::Mock, Some(grid))
+            tracing::warn!(
+                "no ELECTRICITY_MAP_API_KEY configured: serving carbon intensity from the built-in mock grid"
+            );
+            let grid = mock_grid::spawn(
+                MockGridConfig::default(),
+                SocketAddr::from(([127, 0, 0, 1], 0)),
+            )
+            .await?;
+            (
+                ClientConfig::new(grid.server.base_url(), "mock"),
+                Source::Mock,
+                Some(grid),
+            )
         }
     };
-    let client_config = ClientConfig { timeout: config.timeout, retries: config.retries, ..client_config };
+    let client_config = ClientConfig {
+        timeout: config.timeout,
+        retries: config.retries,
+        ..client_config
+    };
     let client = ElectricityMapsClient::new(client_config)?;
     let service = Arc::new(IntensityService::new(client, source, config.cache_ttl));
     let mut state = AppState::with(service, &config.zone, classifier, chat)?;

@@ -11,9 +11,18 @@ pub fn plan(args: &ImpactsArgs) -> anyhow::Result<ImpactsPlan> {
         ImpactsFormatArg::Json => ImpactsFormat::Json,
     };
     if args.latency.is_some_and(|l| l.is_zero()) {
-        anyhow::bail!("--latency must be greater than 0 (or leave it out to use the fitted generation time)");
+        anyhow::bail!(
+            "--latency must be greater than 0 (or leave it out to use the fitted generation time)"
+        );
     }
-    Ok(ImpactsPlan::new(&args.provider, &args.model, args.output_tokens, args.latency, args.zone.as_deref(), format)?)
+    Ok(ImpactsPlan::new(
+        &args.provider,
+        &args.model,
+        args.output_tokens,
+        args.latency,
+        args.zone.as_deref(),
+        format,
+    )?)
 }
 
 /// Prints the report on stdout.

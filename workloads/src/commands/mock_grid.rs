@@ -14,7 +14,10 @@ pub async fn run(args: MockGridArgs) -> anyhow::Result<ExitCode> {
         seed: args.seed,
     };
     let grid = mock_grid::spawn(config, args.addr).await?;
-    println!("workloads mock-grid: listening on {}", grid.server.base_url());
+    println!(
+        "workloads mock-grid: listening on {}",
+        grid.server.base_url()
+    );
     shutdown_signal().await;
     grid.server.shutdown().await?;
     Ok(ExitCode::SUCCESS)

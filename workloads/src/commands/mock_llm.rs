@@ -8,7 +8,14 @@ use std::process::ExitCode;
 /// Turns the flags into a validated plan.
 pub fn plan(args: &MockLlmArgs) -> anyhow::Result<MockLlmPlan> {
     let error_rate = validate_share(args.error_rate, "--error-rate")?;
-    MockLlmPlan::new(&args.addr, args.seed, &args.completion_tokens, args.ttft, &args.tokens_per_second, error_rate)
+    MockLlmPlan::new(
+        &args.addr,
+        args.seed,
+        &args.completion_tokens,
+        args.ttft,
+        &args.tokens_per_second,
+        error_rate,
+    )
 }
 
 /// Serves until a signal.

@@ -39,7 +39,9 @@ pub fn plan(args: ServeArgs) -> anyhow::Result<ServeConfig> {
     let energy_period = if args.no_energy {
         None
     } else if args.energy_period.is_zero() {
-        anyhow::bail!("--energy-period must be greater than 0 (or pass --no-energy to turn the sampler off)");
+        anyhow::bail!(
+            "--energy-period must be greater than 0 (or pass --no-energy to turn the sampler off)"
+        );
     } else {
         Some(args.energy_period)
     };
@@ -63,9 +65,21 @@ pub fn plan(args: ServeArgs) -> anyhow::Result<ServeConfig> {
 pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let config = plan(args)?;
     let app = start(&config).await?;
-    let source = if app.mock_grid.is_some() { "built-in mock grid (fake)" } else { "Electricity Maps" };
-    let llm = if app.mock_llm.is_some() { format!("built-in mock LLM (fake) at {}", app.llm_url) } else { app.llm_url.clone() };
-    let energy = if app.sampler.is_some() { "live energy: model meter (estimate)" } else { "live energy: off" };
+    let source = if app.mock_grid.is_some() {
+        "built-in mock grid (fake)"
+    } else {
+        "Electricity Maps"
+    };
+    let llm = if app.mock_llm.is_some() {
+        format!("built-in mock LLM (fake) at {}", app.llm_url)
+    } else {
+        app.llm_url.clone()
+    };
+    let energy = if app.sampler.is_some() {
+        "live energy: model meter (estimate)"
+    } else {
+        "live energy: off"
+    };
     println!(
         "workloads serve: listening on http://{} (zone {}, intensity from {source}; model {}; LLM {llm}; {energy})",
         app.server.addr(),

@@ -43,7 +43,10 @@ pub fn plan(args: TrainArgs) -> anyhow::Result<TrainPlan> {
              committed model)"
         ),
         (Backend::Tiny, Some(out), Some(_)) => {
-            anyhow::bail!("--model-dir is only for --backend bert (tiny is trained from scratch into {})", out.display())
+            anyhow::bail!(
+                "--model-dir is only for --backend bert (tiny is trained from scratch into {})",
+                out.display()
+            )
         }
         (Backend::Bert, _, None) => anyhow::bail!(
             "--backend bert needs --model-dir DIR, a BERT checkpoint folder (config.json, model.safetensors, \
@@ -52,7 +55,13 @@ pub fn plan(args: TrainArgs) -> anyhow::Result<TrainPlan> {
         (_, Some(out), _) => out.clone(),
         (Backend::Bert, None, Some(dir)) => dir.clone(),
     };
-    Ok(TrainPlan { backend: args.backend, model_dir: args.model_dir, out, data: args.data, options })
+    Ok(TrainPlan {
+        backend: args.backend,
+        model_dir: args.model_dir,
+        out,
+        data: args.data,
+        options,
+    })
 }
 
 /// Trains per the plan and returns the report (library entry point, also used by tests).
@@ -64,8 +73,8 @@ pub fn train(plan: &TrainPlan) -> anyhow::Result<TrainReport> {
     Ok(match (&plan.backend, &plan.model_dir) {
         (Backend::Tiny, _) => train_tiny(&data, &plan.options, &plan.out)?,
         (Backend::Bert, Some(dir)) => {
-            let embedder =
-                BertEmbedder::load(dir).with_context(|| format!("loading the checkpoint in {}", dir.display()))?;
+            let embedder = BertEmbedder::load(dir)
+                .with_context(|| format!("loading the checkpoint in {}", dir.display()))?;
             train_bert_head(&data, embedder, &plan.options, &plan.out)?.0
         }
         (Backend::Bert, None) => anyhow::bail!("--backend bert needs --model-dir"),

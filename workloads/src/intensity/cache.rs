@@ -33,7 +33,12 @@ pub struct IntensityService {
 impl IntensityService {
     /// A service over `client`, labelled `source`, caching for `ttl`.
     pub fn new(client: ElectricityMapsClient, source: Source, ttl: Duration) -> Self {
-        Self { client, source, ttl, cache: Mutex::new(HashMap::new()) }
+        Self {
+            client,
+            source,
+            ttl,
+            cache: Mutex::new(HashMap::new()),
+        }
     }
 
     /// Where values come from (`electricity-maps` or `mock`).
@@ -44,14 +49,20 @@ impl IntensityService {
     /// The reading for `zone`, from the cache when fresh.
     pub async fn get(&self, zone: &str) -> Result<Served, FetchError> {
         if let Some(reading) = self.fresh(zone) {
-            return Ok(Served { reading, cached: true });
+            return Ok(Served {
+                reading,
+                cached: true,
+            });
         }
         let reading = self.client.latest(zone).await?;
         if !self.ttl.is_zero() {
             let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
             cache.insert(zone.to_owned(), (Instant::now(), reading.clone()));
         }
-        Ok(Served { reading, cached: false })
+        Ok(Served {
+            reading,
+            cached: false,
+        })
     }
 
     fn fresh(&self, zone: &str) -> Option<Reading> {

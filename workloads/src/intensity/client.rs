@@ -93,9 +93,13 @@ impl ElectricityMapsClient {
     }
 
     async fn attempt(&self, zone: &str) -> Result<Reading, FetchError> {
-        let base = format!("{}/v3/carbon-intensity/latest", self.config.base_url.trim_end_matches('/'));
-        let url = reqwest::Url::parse_with_params(&base, &[("zone", zone)])
-            .map_err(|e| FetchError::Network(format!("invalid Electricity Maps URL {base:?}: {e}")))?;
+        let base = format!(
+            "{}/v3/carbon-intensity/latest",
+            self.config.base_url.trim_end_matches('/')
+        );
+        let url = reqwest::Url::parse_with_params(&base, &[("zone", zone)]).map_err(|e| {
+            FetchError::Network(format!("invalid Electricity Maps URL {base:?}: {e}"))
+        })?;
         let response = self
             .http
             .get(url)
@@ -105,12 +109,18 @@ impl ElectricityMapsClient {
             .map_err(|e| self.transport_error(&e))?;
         let status = response.status().as_u16();
         let retry_after = retry_after(response.headers());
-        let body = response.bytes().await.map_err(|e| self.transport_error(&e))?;
+        let body = response
+            .bytes()
+            .await
+            .map_err(|e| self.transport_error(&e))?;
         match status {
             200 => parse_body(&body),
             401 | 403 => Err(FetchError::Unauthorized),
             429 => Err(FetchError::RateLimited { retry_after }),
-            _ => Err(FetchError::Upstream { status, message: upstream_message(&body) }),
+            _ => Err(FetchError::Upstream {
+                status,
+                message: upstream_message(&body),
+            }),
         }
     }
 
@@ -130,7 +140,11 @@ trait WithoutUrl {
 
 impl WithoutUrl for reqwest::Error {
     fn without_url_string(&self) -> String {
-        let mut s = if self.is_connect() { "connection failed".to_owned() } else { "request failed".to_owned() };
+        let mut s = if self.is_connect() {
+            "connection failed".to_owned()
+        } else {
+            "request failed".to_owned()
+        };
         let mut source = std::error::Error::source(self);
         while let Some(inner) = source {
             s.push_str(": ");
@@ -150,11 +164,19 @@ fn is_transient(e: &FetchError) -> bool {
 }
 
 fn parse_body(body: &[u8]) -> Result<Reading, FetchError> {
-    let parsed: LatestBody = serde_json::from_slice(body).map_err(|e| FetchError::Malformed(e.to_string()))?;
+    let parsed: LatestBody =
+        serde_json::from_slice(body).map_err(|e| FetchError::Malformed(e.to_string()))?;
     if !parsed.carbon_intensity.is_finite() || parsed.carbon_intensity < 0.0 {
-        return Err(FetchError::Malformed(format!("carbonIntensity is {}", parsed.carbon_intensity)));
+        return Err(FetchError::Malformed(format!(
+            "carbonIntensity is {}",
+            parsed.carbon_intensity
+        )));
     }
-    Ok(Reading { zone: parsed.zone, intensity: GramsPerKwh(parsed.carbon_intensity), datetime: parsed.datetime })
+    Ok(Reading {
+        zone: parsed.zone,
+        intensity: GramsPerKwh(parsed.carbon_intensity),
+        datetime: parsed.datetime,
+    })
 }
 
 fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
@@ -169,7 +191,10 @@ fn upstream_message(body: &[u8]) -> String {
         error: Option<String>,
     }
     match serde_json::from_slice::<ErrorBody>(body) {
-        Ok(ErrorBody { message: Some(m), .. }) | Ok(ErrorBody { error: Some(m), .. }) => m,
+        Ok(ErrorBody {
+            message: Some(m), ..
+        })
+        | Ok(ErrorBody { error: Some(m), .. }) => m,
         _ => String::from_utf8_lossy(body).chars().take(200).collect(),
     }
 }
@@ -188,18 +213,32 @@ mod tests {
     fn body_parsing() {
         let ok = br#"{"zone":"DE","carbonIntensity":380.95,"datetime":"2026-01-01T00:00:00.000Z"}"#;
         assert_eq!(parse_body(ok).map(|r| r.intensity), Ok(GramsPerKwh(380.95)));
-        assert!(matches!(parse_body(b"<html>"), Err(FetchError::Malformed(_))));
+        assert!(matches!(
+            parse_body(b"<html>"),
+            Err(FetchError::Malformed(_))
+        ));
         let negative = br#"{"zone":"DE","carbonIntensity":-1,"datetime":"x"}"#;
-        assert!(matches!(parse_body(negative), Err(FetchError::Malformed(_))));
+        assert!(matches!(
+            parse_body(negative),
+            Err(FetchError::Malformed(_))
+        ));
     }
 
     #[test]
     fn only_timeouts_network_and_5xx_are_retried() {
         assert!(is_transient(&FetchError::Timeout(Duration::from_secs(1))));
-        assert!(is_transient(&FetchError::Upstream { status: 500, message: String::new() }));
-        assert!(!is_transient(&FetchError::Upstream { status: 404, message: String::new() }));
+        assert!(is_transient(&FetchError::Upstream {
+            status: 500,
+            message: String::new()
+        }));
+        assert!(!is_transient(&FetchError::Upstream {
+            status: 404,
+            message: String::new()
+        }));
         assert!(!is_transient(&FetchError::Unauthorized));
-        assert!(!is_transient(&FetchError::RateLimited { retry_after: None }));
+        assert!(!is_transient(&FetchError::RateLimited {
+            retry_after: None
+        }));
         assert!(!is_transient(&FetchError::Malformed(String::new())));
     }
 }

@@ -29,9 +29,15 @@ pub fn parse(text: &str, path: &str) -> Result<Vec<(String, String)>, DotenvErro
         if line.is_empty() || line.starts_with('#') {
             continue;
         }
-        let err = |problem: String| DotenvError { path: path.to_owned(), line: i + 1, problem };
+        let err = |problem: String| DotenvError {
+            path: path.to_owned(),
+            line: i + 1,
+            problem,
+        };
         let line = line.strip_prefix("export ").unwrap_or(line);
-        let (key, value) = line.split_once('=').ok_or_else(|| err("no `=` on this line".to_owned()))?;
+        let (key, value) = line
+            .split_once('=')
+            .ok_or_else(|| err("no `=` on this line".to_owned()))?;
         let key = key.trim();
         let valid = !key.is_empty()
             && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
@@ -54,7 +60,12 @@ fn unquote(value: &str) -> Result<String, String> {
         }
     }
     // An unquoted value ends at an inline comment.
-    Ok(value.split(" #").next().unwrap_or_default().trim().to_owned())
+    Ok(value
+        .split(" #")
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_owned())
 }
 
 /// The API key: `env_value` (the environment variable) wins, then `API_KEY_VAR` in the `.env` file at `path` if it
@@ -67,7 +78,11 @@ pub fn api_key(env_value: Option<String>, path: &Path) -> Result<Option<String>,
         return Ok(None);
     };
     let pairs = parse(&text, &path.display().to_string())?;
-    Ok(pairs.into_iter().rev().find(|(k, v)| k == API_KEY_VAR && !v.is_empty()).map(|(_, v)| v))
+    Ok(pairs
+        .into_iter()
+        .rev()
+        .find(|(k, v)| k == API_KEY_VAR && !v.is_empty())
+        .map(|(_, v)| v))
 }
 
 #[cfg(test)]
@@ -78,8 +93,17 @@ mod tests {
     fn parses_comments_quotes_and_export() {
         let text = "# comment\n\nexport A=1\nB = \"two words\"\nC='x'\nD=plain # note\nE=\n";
         let pairs = parse(text, ".env").expect("parses");
-        let want = [("A", "1"), ("B", "two words"), ("C", "x"), ("D", "plain"), ("E", "")];
-        let got: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let want = [
+            ("A", "1"),
+            ("B", "two words"),
+            ("C", "x"),
+            ("D", "plain"),
+            ("E", ""),
+        ];
+        let got: Vec<(&str, &str)> = pairs
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
         assert_eq!(got, want);
     }
 
@@ -89,7 +113,11 @@ mod tests {
         assert_eq!(err.line, 3);
         assert!(err.to_string().starts_with("/x/.env:3: no `=`"), "{err}");
         let err = parse("1BAD=x", ".env").expect_err("bad name");
-        assert!(err.to_string().contains("`1BAD` is not a valid variable name"), "{err}");
+        assert!(
+            err.to_string()
+                .contains("`1BAD` is not a valid variable name"),
+            "{err}"
+        );
         let err = parse("A=\"open", ".env").expect_err("quote");
         assert!(err.to_string().contains("unterminated"), "{err}");
     }
@@ -101,9 +129,18 @@ mod tests {
         assert_eq!(api_key(None, &path), Ok(None), "no file, no env");
         std::fs::write(&path, format!("OTHER=1\n{API_KEY_VAR}=from-file\n")).expect("write");
         assert_eq!(api_key(None, &path), Ok(Some("from-file".to_owned())));
-        assert_eq!(api_key(Some("from-env".into()), &path), Ok(Some("from-env".to_owned())));
-        assert_eq!(api_key(Some(" ".into()), &path), Ok(Some("from-file".to_owned())));
+        assert_eq!(
+            api_key(Some("from-env".into()), &path),
+            Ok(Some("from-env".to_owned()))
+        );
+        assert_eq!(
+            api_key(Some(" ".into()), &path),
+            Ok(Some("from-file".to_owned()))
+        );
         std::fs::write(&path, "garbage\n").expect("write");
-        assert!(api_key(None, &path).is_err(), "a malformed .env is an error");
+        assert!(
+            api_key(None, &path).is_err(),
+            "a malformed .env is an error"
+        );
     }
 }

@@ -54,15 +54,24 @@ struct GridState {
 pub fn router(config: MockGridConfig) -> (Router, Arc<AtomicU64>) {
     let requests = Arc::new(AtomicU64::new(0));
     let rng = Mutex::new(ChaCha8Rng::seed_from_u64(config.seed));
-    let state = Arc::new(GridState { config, rng, requests: requests.clone() });
-    let router = Router::new().route("/v3/carbon-intensity/latest", get(latest)).with_state(state);
+    let state = Arc::new(GridState {
+        config,
+        rng,
+        requests: requests.clone(),
+    });
+    let router = Router::new()
+        .route("/v3/carbon-intensity/latest", get(latest))
+        .with_state(state);
     (router, requests)
 }
 
 /// Binds `addr` (port 0 allowed) and serves the mock grid.
 pub async fn spawn(config: MockGridConfig, addr: SocketAddr) -> std::io::Result<MockGrid> {
     let (router, requests) = router(config);
-    Ok(MockGrid { server: server::spawn(addr, router).await?, requests })
+    Ok(MockGrid {
+        server: server::spawn(addr, router).await?,
+        requests,
+    })
 }
 
 #[derive(Debug, Deserialize)]
@@ -70,7 +79,11 @@ struct ZoneQuery {
     zone: Option<String>,
 }
 
-async fn latest(State(state): State<Arc<GridState>>, headers: HeaderMap, Query(q): Query<ZoneQuery>) -> Response {
+async fn latest(
+    State(state): State<Arc<GridState>>,
+    headers: HeaderMap,
+    Query(q): Query<ZoneQuery>,
+) -> Response {
     state.requests.fetch_add(1, Ordering::Relaxed);
     if !state.config.latency.is_zero() {
         tokio::time::sleep(state.config.latency).await;
@@ -105,7 +118,8 @@ fn injected_failure(state: &GridState) -> Option<Response> {
     }
     let response = if rng.random::<bool>() {
         let mut r = (StatusCode::TOO_MANY_REQUESTS, Json(json!({"error": "Too Many Requests", "message": "injected by mock-grid --error-rate"}))).into_response();
-        r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        r.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
         r
     } else {
         let body = json!({"error": "Internal Server Error", "message": "injected by mock-grid --error-rate"});
@@ -123,7 +137,9 @@ pub fn lookup(zone: &str) -> Option<f64> {
 fn body_for(zone: &str, intensity: f64) -> serde_json::Value {
     let now = jiff::Timestamp::now();
     let hour = now.as_second() - now.as_second().rem_euclid(3600);
-    let datetime = jiff::Timestamp::from_second(hour).map(|t| t.to_string()).unwrap_or_else(|_| now.to_string());
+    let datetime = jiff::Timestamp::from_second(hour)
+        .map(|t| t.to_string())
+        .unwrap_or_else(|_| now.to_string());
     json!({
         "zone": zone,
         "carbonIntensity": intensity,

@@ -24,15 +24,30 @@ pub fn local() -> SocketAddr {
 }
 
 /// App state calling `base_url` with `key`, with the given TTL, timeout and retries.
-pub fn state(base_url: &str, key: &str, ttl: Duration, timeout: Duration, retries: u32) -> AppState {
-    let cfg = ClientConfig { timeout, retries, backoff: Duration::from_millis(10), ..ClientConfig::new(base_url, key) };
+pub fn state(
+    base_url: &str,
+    key: &str,
+    ttl: Duration,
+    timeout: Duration,
+    retries: u32,
+) -> AppState {
+    let cfg = ClientConfig {
+        timeout,
+        retries,
+        backoff: Duration::from_millis(10),
+        ..ClientConfig::new(base_url, key)
+    };
     let client = ElectricityMapsClient::new(cfg).unwrap();
     let service = Arc::new(IntensityService::new(client, Source::ElectricityMaps, ttl));
     AppState::new(service, "DE").unwrap()
 }
 
 /// An upstream answering every request with `status` and `body`, recording request headers.
-pub async fn canned(status: StatusCode, body: &'static str, extra: &'static [(&'static str, &'static str)]) -> (ServerHandle, Arc<Mutex<Vec<HeaderMap>>>) {
+pub async fn canned(
+    status: StatusCode,
+    body: &'static str,
+    extra: &'static [(&'static str, &'static str)],
+) -> (ServerHandle, Arc<Mutex<Vec<HeaderMap>>>) {
     let seen = Arc::new(Mutex::new(Vec::new()));
     let seen2 = seen.clone();
     let handler = move |headers: HeaderMap| {
@@ -51,7 +66,13 @@ pub async fn canned(status: StatusCode, body: &'static str, extra: &'static [(&'
 }
 
 /// Sends one request through the router (no socket) and returns status, headers and body text.
-pub async fn call(app: &Router, method: &str, uri: &str, accept: Option<&str>, body: Body) -> (StatusCode, HeaderMap, String) {
+pub async fn call(
+    app: &Router,
+    method: &str,
+    uri: &str,
+    accept: Option<&str>,
+    body: Body,
+) -> (StatusCode, HeaderMap, String) {
     let mut req = Request::builder().method(method).uri(uri);
     if let Some(a) = accept {
         req = req.header("accept", a);
@@ -60,12 +81,20 @@ pub async fn call(app: &Router, method: &str, uri: &str, accept: Option<&str>, b
     let status = response.status();
     let headers = response.headers().clone();
     let bytes = response.into_body().collect().await.unwrap().to_bytes();
-    (status, headers, String::from_utf8_lossy(&bytes).into_owned())
+    (
+        status,
+        headers,
+        String::from_utf8_lossy(&bytes).into_owned(),
+    )
 }
 
 pub async fn get_json(app: &Router, uri: &str) -> (StatusCode, HeaderMap, serde_json::Value) {
     let (s, h, b) = call(app, "GET", uri, Some("application/json"), Body::empty()).await;
-    (s, h, serde_json::from_str(&b).unwrap_or(serde_json::Value::String(b)))
+    (
+        s,
+        h,
+        serde_json::from_str(&b).unwrap_or(serde_json::Value::String(b)),
+    )
 }
 
 pub fn app_for(state: AppState) -> Router {

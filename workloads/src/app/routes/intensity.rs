@@ -33,9 +33,15 @@ async fn carbon_intensity(
     let zone = query.zone.unwrap_or_else(|| state.zone.to_string());
     validate_zone(&zone).map_err(|m| AppError::new(StatusCode::BAD_REQUEST, m, format))?;
     apply_chaos(state.chaos, format).await?;
-    let served = state.intensity.get(&zone).await.map_err(|e| AppError::from_fetch(&e, format))?;
+    let served = state
+        .intensity
+        .get(&zone)
+        .await
+        .map_err(|e| AppError::from_fetch(&e, format))?;
     let source = state.intensity.source();
-    state.metrics.set_intensity(&zone, source.as_str(), served.reading.intensity.0);
+    state
+        .metrics
+        .set_intensity(&zone, source.as_str(), served.reading.intensity.0);
     if let Some(energy) = state.energy.as_ref().filter(|_| *zone == *state.zone) {
         // The app's own emissions follow the live intensity of the zone it runs in.
         energy.set_intensity(served.reading.intensity);
@@ -48,22 +54,41 @@ async fn carbon_intensity(
 
 /// Zones are short codes of letters, digits and `-` (`DE`, `US-CAL-CISO`).
 fn validate_zone(zone: &str) -> Result<(), String> {
-    let ok = !zone.is_empty() && zone.len() <= 32 && zone.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
-    if ok { Ok(()) } else { Err(format!("invalid zone {zone:?}: use a zone code such as DE or US-CAL-CISO")) }
+    let ok = !zone.is_empty()
+        && zone.len() <= 32
+        && zone.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "invalid zone {zone:?}: use a zone code such as DE or US-CAL-CISO"
+        ))
+    }
 }
 
 async fn apply_chaos(chaos: Chaos, format: Format) -> Result<(), AppError> {
     let (delay, fail) = {
         let mut rng = rand::rng();
-        let delay = if chaos.latency_max.is_zero() { None } else { Some(chaos.latency_max.mul_f64(rng.random())) };
-        (delay, chaos.error_rate > 0.0 && rng.random::<f64>() < chaos.error_rate)
+        let delay = if chaos.latency_max.is_zero() {
+            None
+        } else {
+            Some(chaos.latency_max.mul_f64(rng.random()))
+        };
+        (
+            delay,
+            chaos.error_rate > 0.0 && rng.random::<f64>() < chaos.error_rate,
+        )
     };
     if let Some(d) = delay {
         tokio::time::sleep(d).await;
     }
     if fail {
         let message = "artificial failure injected by --artificial-error-rate";
-        return Err(AppError::new(StatusCode::SERVICE_UNAVAILABLE, message, format));
+        return Err(AppError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            message,
+            format,
+        ));
     }
     Ok(())
 }
@@ -81,8 +106,10 @@ fn json_body(served: &Served, source: Source) -> serde_json::Value {
 fn html_body(served: &Served, source: Source) -> String {
     let r = &served.reading;
     let note = match source {
-        Source::Mock => "<p><strong>Mock grid:</strong> no ELECTRICITY_MAP_API_KEY is configured, so this value comes \
-                         from the built-in mock grid (CodeCarbon's country table), not from Electricity Maps.</p>",
+        Source::Mock => {
+            "<p><strong>Mock grid:</strong> no ELECTRICITY_MAP_API_KEY is configured, so this value comes \
+                         from the built-in mock grid (CodeCarbon's country table), not from Electricity Maps.</p>"
+        }
         Source::ElectricityMaps => "<p>Source: Electricity Maps.</p>",
     };
     let body = format!(

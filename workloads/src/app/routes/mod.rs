@@ -30,5 +30,10 @@ pub fn all() -> Router<AppState> {
 /// 404 for unknown paths (the path is escaped in the HTML page).
 pub async fn not_found(uri: Uri, headers: HeaderMap) -> Response {
     let message = format!("no such page: {}", uri.path());
-    AppError::new(StatusCode::NOT_FOUND, message, Format::from_headers(&headers)).into_response()
+    AppError::new(
+        StatusCode::NOT_FOUND,
+        message,
+        Format::from_headers(&headers),
+    )
+    .into_response()
 }

@@ -27,7 +27,9 @@ pub const MAX_TEXT_CHARS: usize = 1000;
 
 /// The two routes.
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/predict", get(predict_page)).route("/predict_carbon_intensity", get(predict_json))
+    Router::new()
+        .route("/predict", get(predict_page))
+        .route("/predict_carbon_intensity", get(predict_json))
 }
 
 /// Why a `text` parameter was refused.
@@ -51,9 +53,13 @@ impl TextError {
 
     fn message(&self) -> String {
         match self {
-            TextError::Missing => "missing text: pass an activity, e.g. ?text=driving+10+hours".to_owned(),
+            TextError::Missing => {
+                "missing text: pass an activity, e.g. ?text=driving+10+hours".to_owned()
+            }
             TextError::TooLong(n) => {
-                format!("text is {n} characters long; the limit is {MAX_TEXT_CHARS}: send a shorter activity")
+                format!(
+                    "text is {n} characters long; the limit is {MAX_TEXT_CHARS}: send a shorter activity"
+                )
             }
             TextError::BadEncoding(why) => format!("cannot decode the query string: {why}"),
         }
@@ -95,11 +101,17 @@ fn decode(component: &str) -> Result<String, TextError> {
         match bytes[i] {
             b'+' => out.push(b' '),
             b'%' => {
-                let hex = bytes.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok());
-                let byte = hex.and_then(|h| u8::from_str_radix(h, 16).ok()).ok_or_else(|| {
-                    let shown: String = component[i..].chars().take(3).collect();
-                    TextError::BadEncoding(format!("{shown:?} is not a percent-escape (% and two hex digits)"))
-                })?;
+                let hex = bytes
+                    .get(i + 1..i + 3)
+                    .and_then(|h| std::str::from_utf8(h).ok());
+                let byte = hex
+                    .and_then(|h| u8::from_str_radix(h, 16).ok())
+                    .ok_or_else(|| {
+                        let shown: String = component[i..].chars().take(3).collect();
+                        TextError::BadEncoding(format!(
+                            "{shown:?} is not a percent-escape (% and two hex digits)"
+                        ))
+                    })?;
                 out.push(byte);
                 i += 2;
             }
@@ -107,7 +119,8 @@ fn decode(component: &str) -> Result<String, TextError> {
         }
         i += 1;
     }
-    String::from_utf8(out).map_err(|_| TextError::BadEncoding("the decoded text is not valid UTF-8".to_owned()))
+    String::from_utf8(out)
+        .map_err(|_| TextError::BadEncoding("the decoded text is not valid UTF-8".to_owned()))
 }
 
 /// Classifies on the blocking pool. Errors map to 400 (empty after tokenisation) or 500 (the model failed).
@@ -116,12 +129,22 @@ async fn classify(state: &AppState, text: String) -> Result<Prediction, (StatusC
     let outcome = tokio::task::spawn_blocking(move || classifier.classify(&text)).await;
     match outcome {
         Ok(Ok(p)) => {
-            state.metrics.observe_prediction(state.classifier.model_name(), p.label.as_str());
+            state
+                .metrics
+                .observe_prediction(state.classifier.model_name(), p.label.as_str());
             Ok(p)
         }
-        Ok(Err(PredictError::EmptyText)) => Err((StatusCode::BAD_REQUEST, PredictError::EmptyText.to_string())),
-        Ok(Err(e)) => Err((StatusCode::INTERNAL_SERVER_ERROR, format!("the classifier failed: {e}"))),
-        Err(e) => Err((StatusCode::INTERNAL_SERVER_ERROR, format!("the classifier task failed: {e}"))),
+        Ok(Err(PredictError::EmptyText)) => {
+            Err((StatusCode::BAD_REQUEST, PredictError::EmptyText.to_string()))
+        }
+        Ok(Err(e)) => Err((
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("the classifier failed: {e}"),
+        )),
+        Err(e) => Err((
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("the classifier task failed: {e}"),
+        )),
     }
 }
 
@@ -137,12 +160,17 @@ pub fn json_body(text: &str, prediction: &Prediction, model: &str) -> serde_json
     })
 }
 
-async fn predict_json(State(state): State<AppState>, RawQuery(query): RawQuery) -> Result<Response, AppError> {
+async fn predict_json(
+    State(state): State<AppState>,
+    RawQuery(query): RawQuery,
+) -> Result<Response, AppError> {
     let err = |status, message| AppError::new(status, message, Format::Json);
     let text = text_param(query.as_deref())
         .and_then(validate_text)
         .map_err(|e| err(e.status(), e.message()))?;
-    let prediction = classify(&state, text.clone()).await.map_err(|(s, m)| err(s, m))?;
+    let prediction = classify(&state, text.clone())
+        .await
+        .map_err(|(s, m)| err(s, m))?;
     Ok(Json(json_body(&text, &prediction, state.classifier.model_name())).into_response())
 }
 
@@ -158,10 +186,19 @@ async fn predict_page(
         return Ok(Html(page(None)).into_response());
     };
     let text = validate_text(Some(raw)).map_err(|e| err(e.status(), e.message()))?;
-    let prediction = classify(&state, text.clone()).await.map_err(|(s, m)| err(s, m))?;
+    let prediction = classify(&state, text.clone())
+        .await
+        .map_err(|(s, m)| err(s, m))?;
     Ok(match format {
-        Format::Json => Json(json_body(&text, &prediction, state.classifier.model_name())).into_response(),
-        Format::Html => Html(page(Some((&text, &prediction, state.classifier.model_name())))).into_response(),
+        Format::Json => {
+            Json(json_body(&text, &prediction, state.classifier.model_name())).into_response()
+        }
+        Format::Html => Html(page(Some((
+            &text,
+            &prediction,
+            state.classifier.model_name(),
+        ))))
+        .into_response(),
     })
 }
 
@@ -176,7 +213,12 @@ fn page(result: Option<(&str, &Prediction, &str)>) -> String {
         let rows: String = Label::ALL
             .iter()
             .zip(p.scores)
-            .map(|(label, s)| format!("<tr><td>{label}</td><td>{:.1} %</td></tr>", f64::from(s) * 100.0))
+            .map(|(label, s)| {
+                format!(
+                    "<tr><td>{label}</td><td>{:.1} %</td></tr>",
+                    f64::from(s) * 100.0
+                )
+            })
             .collect();
         body.push_str(&format!(
             "<p><q>{}</q> is <strong>{}</strong> carbon intensity ({:.1} % probability).</p>\
@@ -196,13 +238,28 @@ mod tests {
 
     #[test]
     fn decodes_plus_and_escapes_strictly() {
-        assert_eq!(text_param(Some("text=driving+10%20hours")), Ok(Some("driving 10 hours".to_owned())));
-        assert_eq!(text_param(Some("a=1&text=%C3%A9t%C3%A9")), Ok(Some("été".to_owned())));
+        assert_eq!(
+            text_param(Some("text=driving+10%20hours")),
+            Ok(Some("driving 10 hours".to_owned()))
+        );
+        assert_eq!(
+            text_param(Some("a=1&text=%C3%A9t%C3%A9")),
+            Ok(Some("été".to_owned()))
+        );
         assert_eq!(text_param(Some("other=1")), Ok(None));
         assert_eq!(text_param(None), Ok(None));
-        assert!(matches!(text_param(Some("text=%zz")), Err(TextError::BadEncoding(_))));
-        assert!(matches!(text_param(Some("text=%4")), Err(TextError::BadEncoding(_))));
-        assert!(matches!(text_param(Some("text=%FF%FE")), Err(TextError::BadEncoding(_))));
+        assert!(matches!(
+            text_param(Some("text=%zz")),
+            Err(TextError::BadEncoding(_))
+        ));
+        assert!(matches!(
+            text_param(Some("text=%4")),
+            Err(TextError::BadEncoding(_))
+        ));
+        assert!(matches!(
+            text_param(Some("text=%FF%FE")),
+            Err(TextError::BadEncoding(_))
+        ));
     }
 
     #[test]
@@ -211,8 +268,14 @@ mod tests {
         assert_eq!(validate_text(Some("   ".into())), Err(TextError::Missing));
         assert_eq!(validate_text(Some(" walk ".into())), Ok("walk".to_owned()));
         let long = "é".repeat(MAX_TEXT_CHARS + 1);
-        assert_eq!(validate_text(Some(long)), Err(TextError::TooLong(MAX_TEXT_CHARS + 1)));
+        assert_eq!(
+            validate_text(Some(long)),
+            Err(TextError::TooLong(MAX_TEXT_CHARS + 1))
+        );
         assert!(validate_text(Some("é".repeat(MAX_TEXT_CHARS))).is_ok());
-        assert_eq!(TextError::TooLong(2000).status(), StatusCode::PAYLOAD_TOO_LARGE);
+        assert_eq!(
+            TextError::TooLong(2000).status(),
+            StatusCode::PAYLOAD_TOO_LARGE
+        );
     }
 }
