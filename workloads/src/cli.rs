@@ -101,6 +101,9 @@ pub struct ServeArgs {
     /// Model folder: a `tiny` folder from `workloads train`, or a BERT checkpoint with its trained head.
     #[arg(long)]
     pub model_dir: Option<PathBuf>,
+    /// The bert head (default: DIR/head.safetensors); e.g. the committed workloads/models/minilm/head.safetensors.
+    #[arg(long, requires = "model_dir")]
+    pub head: Option<PathBuf>,
     /// Base URL of the OpenAI-compatible LLM behind /chat_emissions.
     #[arg(long, env = "MOCK_LLM_URL", default_value = crate::chat::client::DEFAULT_BASE_URL)]
     pub mock_llm_url: String,

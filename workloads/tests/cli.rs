@@ -332,3 +332,65 @@ fn train_with_the_defaults_reproduces_the_committed_tiny_model_byte_for_byte() {
         );
     }
 }
+
+/// Where `scripts/fetch-minilm.sh` puts all-MiniLM-L6-v2 (as in predict_bert.rs).
+fn minilm_dir() -> Option<std::path::PathBuf> {
+    let cache = std::env::var_os("CARBON_HARNESS_CACHE")
+        .map(std::path::PathBuf::from)
+        .or_else(|| {
+            std::env::var_os("HOME")
+                .map(|h| std::path::PathBuf::from(h).join(".cache/carbon-harness"))
+        })?;
+    let dir = cache.join("all-MiniLM-L6-v2");
+    dir.join("model.safetensors").is_file().then_some(dir)
+}
+
+#[test]
+fn serve_runs_minilm_with_the_committed_head_when_fetched() {
+    let Some(dir) = minilm_dir() else {
+        eprintln!(
+            "SKIPPED serve --model bert: all-MiniLM-L6-v2 not in the cache; run scripts/fetch-minilm.sh (CI does)"
+        );
+        return;
+    };
+    let head =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("models/minilm/head.safetensors");
+    let server = spawn(&[
+        "serve",
+        "--addr",
+        "127.0.0.1:0",
+        "--env-file",
+        "/dev/null",
+        "--no-energy",
+        "--model",
+        "bert",
+        "--model-dir",
+        dir.to_str().unwrap(),
+        "--head",
+        head.to_str().unwrap(),
+    ]);
+    let (status, body) = get(&format!(
+        "{}/predict_carbon_intensity?text=flying+to+New+York+and+back",
+        server.url
+    ));
+    assert_eq!(status, 200, "{body}");
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(v["model"], "bert:all-MiniLM-L6-v2", "{v}");
+    assert_eq!(v["classification"], "high", "{v}");
+    // --head without bert is refused.
+    let out = run(&[
+        "serve",
+        "--addr",
+        "127.0.0.1:0",
+        "--model-dir",
+        "x",
+        "--head",
+        "y",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("--head is only for --model bert"),
+        "{}",
+        text(&out.stderr)
+    );
+}

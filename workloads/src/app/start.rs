@@ -62,8 +62,8 @@ pub enum ModelChoice {
     TinyEmbedded,
     /// A `tiny` model folder written by `workloads train --backend tiny --out DIR`.
     TinyDir(PathBuf),
-    /// A BERT-family checkpoint folder with a trained `head.safetensors` (`workloads train --backend bert`).
-    Bert(PathBuf),
+    /// A BERT-family checkpoint folder and its head file (`None` = `head.safetensors` in the folder).
+    Bert(PathBuf, Option<PathBuf>),
 }
 
 impl ModelChoice {
@@ -74,10 +74,10 @@ impl ModelChoice {
             ModelChoice::TinyDir(dir) => Arc::new(
                 TinyClassifier::load(dir).with_context(|| format!("loading the tiny model from {}", dir.display()))?,
             ),
-            ModelChoice::Bert(dir) => Arc::new(BertClassifier::load(dir, None).with_context(|| {
+            ModelChoice::Bert(dir, head) => Arc::new(BertClassifier::load(dir, head.as_deref()).with_context(|| {
                 format!(
                     "loading the bert model from {} (it needs config.json, model.safetensors, tokenizer.json and a \
-                     head trained by `workloads train --backend bert --model-dir {0}`)",
+                     head trained by `workloads train --backend bert --model-dir {0}`, or pass --head FILE)",
                     dir.display()
                 )
             })?),

@@ -18,10 +18,13 @@ pub fn plan(args: ServeArgs) -> anyhow::Result<ServeConfig> {
         latency_max: args.artificial_latency_max,
         error_rate: validate_share(args.artificial_error_rate, "--artificial-error-rate")?,
     };
+    if args.head.is_some() && args.model == Backend::Tiny {
+        anyhow::bail!("--head is only for --model bert (a tiny folder holds its own weights)");
+    }
     let model = match (args.model, args.model_dir) {
         (Backend::Tiny, None) => ModelChoice::TinyEmbedded,
         (Backend::Tiny, Some(dir)) => ModelChoice::TinyDir(dir),
-        (Backend::Bert, Some(dir)) => ModelChoice::Bert(dir),
+        (Backend::Bert, Some(dir)) => ModelChoice::Bert(dir, args.head),
         (Backend::Bert, None) => anyhow::bail!(
             "--model bert needs --model-dir DIR: a BERT checkpoint folder with a head trained by \
              `workloads train --backend bert --model-dir DIR` (scripts/fetch-minilm.sh fetches all-MiniLM-L6-v2)"
