@@ -30,6 +30,7 @@ pub struct Cli {
 
 /// Subcommands.
 #[derive(Debug, Subcommand)]
+#[allow(clippy::large_enum_variant)] // parsed once per process; boxing buys nothing
 pub enum Command {
     /// Serve the workshop app (/carbon_intensity, /metrics, ...).
     Serve(ServeArgs),
