@@ -145,8 +145,9 @@ impl WorkloadSpec {
         match (self, target) {
             (WorkloadSpec::Intensity, Target::InProcess) => Some(grid.note()),
             (WorkloadSpec::Chat, Target::InProcess) => Some(
-                "chat calls an in-process mock LLM: its energy is the client side only; the LLM's own impacts are \
-                 EcoLogits estimates computed per call, not metered"
+                "chat calls an in-process mock LLM (a fake): the metered energy is our client plus the mock server \
+                 in this process, not a real LLM; the LLM's impacts are EcoLogits estimates computed per call, not \
+                 metered"
                     .to_string(),
             ),
             _ => None,
