@@ -1,6 +1,7 @@
 //! Does metering change what it measures? Alternates 1 s closed-loop windows of `spin:200000` with the run's meter
 //! off and on (sampling every 0.5 s, as `harness bench` does), and reports the on/off throughput and CPU-per-op ratios
-//! (target: under 1 % apart), plus the cost of one read of the selected meters.
+//! (target: under 1 % apart), plus the cost of one read of the selected meters and of a 10 Hz sampler (target: under
+//! 0.1 % of one core).
 //! Run: `cargo bench -p harness --bench meter_overhead`.
 
 use energy::cputime::{ProcessRef, process_cpu_time};
@@ -42,6 +43,42 @@ fn main() {
         "meter read ({sources}): {read_us:.1} µs per read; at 2 reads/s that is {:.4} % of one core",
         read_us * 2.0 / 1e6 * 100.0
     );
+
+    // The sampler's whole cost at 10 Hz: timer wake-ups and meter reads, as the process's own CPU time over 10 s
+    // while nothing else runs in it (a tokio interval loop, like RunMeter's and the app's energy sampler).
+    let sampler_rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let seconds = 10.0;
+    let fraction = sampler_rt.block_on(async {
+        let selection = select(MeterChoice::Auto, &MeterConfig::default()).expect("a meter");
+        let (mut set, _, _) = selection.into_parts();
+        set.start().expect("start");
+        let cpu0 = process_cpu_time().expect("cpu");
+        let t0 = Instant::now();
+        let mut tick = tokio::time::interval(Duration::from_millis(100));
+        let mut reads = 0u32;
+        let mut in_read = Duration::ZERO;
+        while t0.elapsed().as_secs_f64() < seconds {
+            tick.tick().await;
+            let r = Instant::now();
+            set.read().expect("read");
+            in_read += r.elapsed();
+            reads += 1;
+        }
+        println!("  wall time inside read(): {:.1} µs per read", in_read.as_secs_f64() / f64::from(reads) * 1e6);
+        let cpu = process_cpu_time().expect("cpu").0 - cpu0.0;
+        let wall = t0.elapsed().as_secs_f64();
+        println!(
+            "sampler at 10 Hz: {reads} reads in {wall:.1} s cost {:.2} ms CPU = {:.4} % of one core (target < 0.1 %)",
+            cpu * 1e3,
+            cpu / wall * 100.0
+        );
+        cpu / wall
+    });
+    drop(sampler_rt);
+    assert!(fraction.is_finite());
 
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     rt.block_on(async {

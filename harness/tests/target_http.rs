@@ -180,3 +180,66 @@ fn unreachable_or_invalid_targets_fail_clearly() {
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("connect"), "{stderr}");
 }
+
+/// The real workshop app (`workloads serve` as a library), with its built-in mock grid and mock LLM, on a background
+/// runtime for the rest of the test process.
+fn workloads_serve() -> SocketAddr {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("runtime");
+        rt.block_on(async move {
+            let mut config =
+                workloads::app::start::ServeConfig::new(SocketAddr::from(([127, 0, 0, 1], 0)));
+            config.builtin_mock_llm = true;
+            config.energy_period = None;
+            let app = workloads::app::start::start(&config)
+                .await
+                .expect("workloads serve");
+            tx.send(app.server.addr()).expect("send addr");
+            std::future::pending::<()>().await;
+        });
+    });
+    rx.recv().expect("app started")
+}
+
+#[test]
+fn target_mode_drives_a_live_workloads_serve_through_all_three_workloads() {
+    let addr = workloads_serve();
+    let url = format!("http://{addr}");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let pid = std::process::id().to_string();
+    let mut args = bench_args(&url, "intensity,predict,chat");
+    args.extend(["--server-pid", &pid]);
+    let out = harness(dir.path(), &args);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let run = assert_valid_result_file(&dir.path().join("run.json"));
+    let names: Vec<&str> = run["workloads"]
+        .as_array()
+        .expect("workloads")
+        .iter()
+        .map(|w| w["name"].as_str().expect("name"))
+        .collect();
+    assert_eq!(names, ["intensity", "predict", "chat"], "{run}");
+    for w in run["workloads"].as_array().expect("workloads") {
+        assert!(w["ops"].as_u64().expect("ops") > 0, "{w}");
+        assert_eq!(w["errors"], 0, "{w}");
+    }
+    // The app saw the load on its own metrics.
+    let metrics = reqwest::blocking::get(format!("{url}/metrics"))
+        .expect("metrics")
+        .text()
+        .expect("text");
+    for needle in [
+        "requests_total{endpoint=\"carbon_intensity\",status=\"200\"}",
+        "requests_total{endpoint=\"predict_carbon_intensity\",status=\"200\"}",
+        "requests_total{endpoint=\"chat_emissions\",status=\"200\"}",
+        "llm_requests_total{model=\"gpt-4o-mini\",status=\"ok\"}",
+    ] {
+        assert!(metrics.contains(needle), "{needle} not in /metrics");
+    }
+}
