@@ -66,23 +66,25 @@ pids+=($!)
 
 prom_port=$(free_port)
 app_target=""
-# The "Workshop app" dashboard needs `workloads serve` exposing the live energy metrics
-# (workloads/src/app/energy_metrics.rs wired into the app); without them the e2e test checks the harness dashboard
-# only and says it skipped the other.
-if [ -x "$CARGO_TARGET_DIR/debug/workloads" ]; then
-    app_port=$(free_port)
-    "$CARGO_TARGET_DIR/debug/workloads" serve --addr "127.0.0.1:$app_port" >"$work/app.log" 2>&1 &
-    pids+=($!)
-    if wait_http "http://127.0.0.1:$app_port/metrics" "workloads serve" "$work/app.log" \
-        && curl -fsS "http://127.0.0.1:$app_port/metrics" | grep -q '^process_energy_joules_total'; then
-        app_target="127.0.0.1:$app_port"
-        export CARBON_HARNESS_E2E_APP="http://$app_target"
-    else
-        echo "observe: workloads serve does not expose process_energy_joules_total yet; Workshop app panels not checked"
-    fi
-else
-    echo "observe: no workloads binary; Workshop app panels not checked"
+# The "Workshop app" dashboard needs `workloads serve` and its live energy metrics (the sampler's first reading
+# lands within a second or two). The e2e test drives traffic on every workload route.
+app_port=$(free_port)
+# --builtin-mock-llm: /chat_emissions answers, so the LLM impact panels have data.
+env -u ELECTRICITY_MAP_API_KEY "$CARGO_TARGET_DIR/debug/workloads" serve --addr "127.0.0.1:$app_port" \
+    --env-file /dev/null --builtin-mock-llm >"$work/app.log" 2>&1 &
+pids+=($!)
+wait_http "http://127.0.0.1:$app_port/metrics" "workloads serve" "$work/app.log"
+for _ in $(seq 1 40); do
+    curl -fsS "http://127.0.0.1:$app_port/metrics" | grep -q '^process_energy_joules_total' && break
+    sleep 0.25
+done
+if ! curl -fsS "http://127.0.0.1:$app_port/metrics" | grep -q '^process_energy_joules_total'; then
+    echo "observe: workloads serve does not expose process_energy_joules_total after 10 s; its log:" >&2
+    cat "$work/app.log" >&2
+    exit 1
 fi
+app_target="127.0.0.1:$app_port"
+export CARBON_HARNESS_E2E_APP="http://$app_target"
 
 cat >"$work/prometheus.yml" <<EOF
 global:

@@ -143,6 +143,57 @@ fn check_metrics(prom: &Prom, job: &str) {
     assert_eq!(ops[0]["value"][1], "3000", "{ops:?}");
 }
 
+/// Requests on the app's workload routes every 200 ms from a background thread, until dropped.
+struct AppTraffic {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl AppTraffic {
+    fn start(base: String) -> Self {
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flag = stop.clone();
+        let thread = std::thread::spawn(move || {
+            let client = reqwest::blocking::Client::builder()
+                .timeout(Duration::from_secs(10))
+                .build()
+                .expect("client");
+            let paths = [
+                "/carbon_intensity",
+                "/predict_carbon_intensity?text=driving+10+hours",
+                "/chat_emissions?text=how+green+is+my+code",
+            ];
+            while !flag.load(std::sync::atomic::Ordering::Relaxed) {
+                for path in paths {
+                    match client
+                        .get(format!("{base}{path}"))
+                        .header("accept", "application/json")
+                        .send()
+                    {
+                        Ok(r) if r.status().is_success() => {}
+                        Ok(r) => eprintln!("e2e traffic: {path} answered {}", r.status()),
+                        Err(e) => eprintln!("e2e traffic: {path} failed: {e}"),
+                    }
+                }
+                std::thread::sleep(Duration::from_millis(200));
+            }
+        });
+        Self {
+            stop,
+            thread: Some(thread),
+        }
+    }
+}
+
+impl Drop for AppTraffic {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
 /// Replaces Grafana's macros and template variables the way Grafana would for "All" over the last hour.
 fn substitute(expr: &str, variables: &[String]) -> String {
     let mut out = expr
@@ -198,6 +249,11 @@ fn pushed_metrics_and_every_grafana_panel_reach_prometheus() {
             .build()
             .expect("client"),
     };
+    // The "Workshop app" panels need traffic on every workload route (rates, latency quantiles, LLM impact bands,
+    // grid intensity): drive the app until the test ends.
+    let _traffic = std::env::var("CARBON_HARNESS_E2E_APP")
+        .ok()
+        .map(|url| AppTraffic::start(url.trim_end_matches('/').to_string()));
     let dir = tempfile::tempdir().expect("tempdir");
     let run = fresh_run_file(dir.path());
     let run = run.to_str().expect("utf-8 path");
