@@ -24,6 +24,10 @@ fn serve() -> SocketAddr {
             let app = Router::new()
                 .route("/ok", get(|| async { "ok" }))
                 .route(
+                    "/close",
+                    get(|| async { ([(axum::http::header::CONNECTION, "close")], "bye") }),
+                )
+                .route(
                     "/fail",
                     get(|| async { (StatusCode::SERVICE_UNAVAILABLE, "upstream down") }),
                 )
@@ -242,4 +246,18 @@ fn target_mode_drives_a_live_workloads_serve_through_all_three_workloads() {
     ] {
         assert!(metrics.contains(needle), "{needle} not in /metrics");
     }
+}
+
+#[test]
+fn connections_the_server_closes_are_replaced_without_failed_ops() {
+    let addr = serve();
+    let url = format!("http://{addr}");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = harness(dir.path(), &bench_args(&url, "get:/close"));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let run = assert_valid_result_file(&dir.path().join("run.json"));
+    let w = &run["workloads"][0];
+    assert!(w["ops"].as_u64().expect("ops") > 10, "{w}");
+    assert_eq!(w["errors"], 0, "{w}");
 }
