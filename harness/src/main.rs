@@ -6,6 +6,9 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let cli = harness::cli::Cli::parse();
+    if matches!(cli.command, harness::cli::Command::Bench(_)) {
+        workloads::predict::single_threaded_inference_by_default();
+    }
     match harness::commands::run(cli) {
         Ok(code) => code,
         Err(err) => {

@@ -171,6 +171,27 @@ pub(crate) fn softmax_rows(logits: &[Vec<f32>]) -> Vec<[f32; 3]> {
         .collect()
 }
 
+/// Environment variable candle (and rayon) read for the number of threads per matrix product.
+pub const THREADS_VAR: &str = "RAYON_NUM_THREADS";
+
+/// Makes inference single-threaded per request unless [`THREADS_VAR`] is already set.
+///
+/// Candle splits every matrix product across all cores when the variable is unset. For the predict workload's small,
+/// per-request inputs that synchronisation costs more than it buys, and concurrent requests then fight over the same
+/// cores. Measured on the project's 2-vCPU VM (release build): `tiny` single sentence 962 µs → 357 µs, batch of 32
+/// 2.72 ms → 2.07 ms, `harness bench --workload predict` 2,550 → 6,900 ops/s and 11.0 → 3.4 mJ per op. MiniLM single
+/// sentence goes the other way (9.4 → 11.6 ms), so a latency-bound single-client bert service may set the variable.
+///
+/// Call it first thing in `main`, before any thread exists: it sets a process environment variable. Not for
+/// training: a different thread count changes the summation order, and with it the trained bytes.
+pub fn single_threaded_inference_by_default() {
+    if std::env::var_os(THREADS_VAR).is_none() {
+        // SAFETY: called at the start of `main`, while the process has a single thread, so nothing reads the
+        // environment concurrently.
+        unsafe { std::env::set_var(THREADS_VAR, "1") };
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
