@@ -1,15 +1,17 @@
 //! Does metering change what it measures? Alternates 1 s closed-loop windows of `spin:200000` with the run's meter
 //! off and on (sampling every 0.5 s, as `harness bench` does), and reports the on/off throughput and CPU-per-op ratios
-//! (target: under 1 % apart), plus the cost of one read of the selected meters and of a 10 Hz sampler (target: under
-//! 0.1 % of one core).
+//! (target: under 1 % apart), plus the cost of one read of the selected meters and of a 10 Hz sampler thread
+//! ([`Sampler`], target: under 0.1 % of one core).
 //! Run: `cargo bench -p harness --bench meter_overhead`.
 
 use energy::cputime::{ProcessRef, process_cpu_time};
+use energy::meter::sampler::Sampler;
 use energy::meter::{MeterChoice, MeterConfig, select};
 use harness::load::spin::Spin;
 use harness::load::{Bound, LoadShape, Workload, drive};
 use harness::runner::meter::{Charge, RunMeter};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 const PAIRS: usize = 10;
@@ -44,55 +46,65 @@ fn main() {
         read_us * 2.0 / 1e6 * 100.0
     );
 
-    // The sampler's whole cost at 10 Hz: timer wake-ups and meter reads, as the process's own CPU time over 10 s
-    // while nothing else runs in it (a tokio interval loop, like RunMeter's and the app's energy sampler).
-    let sampler_rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
+    // The sampler's whole cost at 10 Hz: wake-ups and meter reads, as the process's own CPU time over 10 s while
+    // nothing else runs in it. First the same thread with an empty tick (the wake-up floor), then with the reads,
+    // then a tokio interval loop for comparison (what the sampler used to be).
     let seconds = 10.0;
-    let fraction = sampler_rt.block_on(async {
+    let sampler_cost = |read: bool| {
         let selection = select(MeterChoice::Auto, &MeterConfig::default()).expect("a meter");
         let (mut set, _, _) = selection.into_parts();
         set.start().expect("start");
-        // The same 10 Hz loop without the read: what waking up 10 times a second costs on this machine by itself.
-        let idle0 = process_cpu_time().expect("cpu");
-        let i0 = Instant::now();
-        let mut tick = tokio::time::interval(Duration::from_millis(100));
-        while i0.elapsed().as_secs_f64() < seconds {
-            tick.tick().await;
-        }
-        let idle = (process_cpu_time().expect("cpu").0 - idle0.0) / i0.elapsed().as_secs_f64();
-        println!(
-            "10 Hz timer alone: {:.4} % of one core (the floor any 10 Hz sampler pays here)",
-            idle * 100.0
-        );
-        let cpu0 = process_cpu_time().expect("cpu");
+        let reads = Arc::new(AtomicU32::new(0));
+        let counted = Arc::clone(&reads);
+        let cpu0 = process_cpu_time().expect("cpu").0;
+        let t0 = Instant::now();
+        let sampler = Sampler::spawn("bench-sampler", Duration::from_millis(100), move || {
+            if read {
+                set.read().expect("read");
+            }
+            counted.fetch_add(1, Ordering::Relaxed);
+        })
+        .expect("sampler thread");
+        std::thread::sleep(Duration::from_secs_f64(seconds));
+        sampler.stop();
+        let cpu = process_cpu_time().expect("cpu").0 - cpu0;
+        (
+            cpu / t0.elapsed().as_secs_f64(),
+            reads.load(Ordering::Relaxed),
+        )
+    };
+    let (floor, ticks) = sampler_cost(false);
+    println!(
+        "10 Hz sampler thread, empty tick: {ticks} ticks, {:.4} % of one core (the wake-up floor here)",
+        floor * 100.0
+    );
+    let (fraction, reads) = sampler_cost(true);
+    println!(
+        "sampler at 10 Hz ({sources}): {reads} reads in {seconds:.0} s = {:.4} % of one core (target < 0.1 %); \
+         the reads add {:.4} %",
+        fraction * 100.0,
+        (fraction - floor) * 100.0
+    );
+    let tokio_rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let tokio_fraction = tokio_rt.block_on(async {
+        let cpu0 = process_cpu_time().expect("cpu").0;
         let t0 = Instant::now();
         let mut tick = tokio::time::interval(Duration::from_millis(100));
-        let mut reads = 0u32;
-        let mut in_read = Duration::ZERO;
         while t0.elapsed().as_secs_f64() < seconds {
             tick.tick().await;
-            let r = Instant::now();
             set.read().expect("read");
-            in_read += r.elapsed();
-            reads += 1;
         }
-        println!("  wall time inside read(): {:.1} µs per read", in_read.as_secs_f64() / f64::from(reads) * 1e6);
-        let cpu = process_cpu_time().expect("cpu").0 - cpu0.0;
-        let wall = t0.elapsed().as_secs_f64();
-        println!(
-            "sampler at 10 Hz: {reads} reads in {wall:.1} s cost {:.2} ms CPU = {:.4} % of one core (target < 0.1 %); \
-             the reads alone add {:.4} %",
-            cpu * 1e3,
-            cpu / wall * 100.0,
-            (cpu / wall - idle) * 100.0
-        );
-        cpu / wall
+        (process_cpu_time().expect("cpu").0 - cpu0) / t0.elapsed().as_secs_f64()
     });
-    drop(sampler_rt);
-    assert!(fraction.is_finite());
+    drop(tokio_rt);
+    println!(
+        "for comparison, a tokio interval loop reading at 10 Hz: {:.4} % of one core",
+        tokio_fraction * 100.0
+    );
+    assert!(fraction.is_finite() && tokio_fraction.is_finite());
 
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     rt.block_on(async {

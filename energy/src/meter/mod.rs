@@ -12,7 +12,8 @@
 //! advances wrap-around tracking and, for the model meter, integrates power since the previous read, so a sampler
 //! should read at least once a second for CodeCarbon parity). Calling `start` again opens a fresh window.
 //!
-//! Counter arithmetic lives in [`counter`]; how a process's share is derived from a machine reading lives in
+//! [`sampler::Sampler`] reads on a timer thread (the cheap way to sample at 10 Hz). Counter arithmetic lives in
+//! [`counter`]; how a process's share is derived from a machine reading lives in
 //! [`attribution`].
 
 pub mod attribution;
@@ -21,6 +22,7 @@ pub mod fake;
 pub mod model;
 pub mod nvml;
 pub mod rapl;
+pub mod sampler;
 mod select;
 pub mod tdp;
 

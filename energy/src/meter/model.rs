@@ -14,7 +14,7 @@
 use super::tdp::{CpuInfo, Tdp, TdpOrigin};
 use super::{Component, EnergyMeter, MeterError, Reading, Source};
 use crate::clock::{self, Clock};
-use crate::cputime::{self, MachineCpuTimes, ProcessRef};
+use crate::cputime::{self, MachineCpuTimes, ProcFile, ProcessRef};
 use crate::units::{Joules, Seconds, Watts};
 use std::collections::BTreeMap;
 use std::fs;
@@ -169,6 +169,11 @@ pub struct ModelMeter {
     ram_total_gb: f64,
     clock: Arc<dyn Clock>,
     window: Option<Window>,
+    /// `<proc_root>/stat` and the tracked process's `status`, kept open: a sampler reads them every tick.
+    stat: ProcFile,
+    status: Option<ProcFile>,
+    /// The reading's note, formatted once (a sampler reads 10 times a second).
+    note: String,
 }
 
 impl ModelMeter {
@@ -185,11 +190,18 @@ impl ModelMeter {
             tdp.origin = TdpOrigin::Override;
         }
         let ram_total_gb = mem_total_bytes(&config.proc_root)? as f64 / 1024f64.powi(3);
+        let note = format!("model estimate ({} mode, {tdp})", config.mode.as_str());
         Ok(Self {
-            config,
+            note,
             cpu,
             tdp,
             ram_total_gb,
+            stat: ProcFile::new(config.proc_root.join("stat")),
+            status: match config.mode {
+                TrackingMode::Process(p) => Some(ProcFile::new(status_path(&config.proc_root, p))),
+                TrackingMode::Machine => None,
+            },
+            config,
             clock,
             window: None,
         })
@@ -226,6 +238,31 @@ impl ModelMeter {
         Ok(ram_power(gb, Arch::current()))
     }
 
+    /// [`ModelMeter::ram_power_now`] through the kept-open `status` file (the sampler's path).
+    fn ram_power_sampled(&mut self) -> Result<Watts, MeterError> {
+        let Some(status) = self
+            .status
+            .as_mut()
+            .filter(|_| self.config.ram_power.is_none())
+        else {
+            return self.ram_power_now();
+        };
+        let path = status.path().to_path_buf();
+        let text = status.read().map_err(|err| MeterError::Io {
+            meter: Source::Model,
+            path: path.clone(),
+            err,
+        })?;
+        let bytes = kb_field(text, "VmRSS:")
+            .map(|kb| kb * 1024)
+            .ok_or_else(|| MeterError::Parse {
+                meter: Source::Model,
+                path,
+                content: "no `VmRSS:` line".into(),
+            })?;
+        Ok(ram_power(bytes as f64 / 1024f64.powi(3), Arch::current()))
+    }
+
     /// One line for `harness meters`.
     pub fn describe(&self) -> String {
         let ram = self
@@ -240,17 +277,17 @@ impl ModelMeter {
         )
     }
 
-    fn sample(&self) -> Result<(MachineCpuTimes, Seconds), MeterError> {
-        let machine =
-            match self.config.mode {
-                TrackingMode::Machine => cputime::machine_cpu_times(&self.config.proc_root)
-                    .map_err(|err| MeterError::Io {
-                        meter: Source::Model,
-                        path: self.config.proc_root.join("stat"),
-                        err,
-                    })?,
-                TrackingMode::Process(_) => MachineCpuTimes::default(),
-            };
+    fn sample(&mut self) -> Result<(MachineCpuTimes, Seconds), MeterError> {
+        let machine = match self.config.mode {
+            TrackingMode::Machine => {
+                cputime::machine_cpu_times_from(&mut self.stat).map_err(|err| MeterError::Io {
+                    meter: Source::Model,
+                    path: self.stat.path().to_path_buf(),
+                    err,
+                })?
+            }
+            TrackingMode::Process(_) => MachineCpuTimes::default(),
+        };
         let process = match self.config.mode {
             TrackingMode::Process(p) => p.cpu_time().map_err(|e| MeterError::Device {
                 meter: Source::Model,
@@ -299,7 +336,7 @@ impl EnergyMeter for ModelMeter {
         }
         let (machine, process_cpu) = self.sample()?;
         let ram_w = if self.config.ram {
-            self.ram_power_now()?
+            self.ram_power_sampled()?
         } else {
             Watts(0.0)
         };
@@ -338,11 +375,7 @@ impl EnergyMeter for ModelMeter {
             duration: now - w.start,
             energy,
             resolution: None,
-            notes: vec![format!(
-                "model estimate ({} mode, {})",
-                mode.as_str(),
-                self.tdp
-            )],
+            notes: vec![self.note.clone()],
         })
     }
 }
@@ -368,12 +401,16 @@ fn mem_total_bytes(proc_root: &Path) -> Result<u64, MeterError> {
         })
 }
 
-fn rss_bytes(proc_root: &Path, p: ProcessRef) -> Result<u64, MeterError> {
+fn status_path(proc_root: &Path, p: ProcessRef) -> PathBuf {
     let dir = match p {
         ProcessRef::Current => "self".to_string(),
         ProcessRef::Pid(pid) => pid.to_string(),
     };
-    let path = proc_root.join(dir).join("status");
+    proc_root.join(dir).join("status")
+}
+
+fn rss_bytes(proc_root: &Path, p: ProcessRef) -> Result<u64, MeterError> {
+    let path = status_path(proc_root, p);
     let text = fs::read_to_string(&path).map_err(|err| MeterError::Io {
         meter: Source::Model,
         path: path.clone(),

@@ -95,8 +95,9 @@ fn sample_loop(
     loop {
         let end = plan.duration.map(|d| started + d);
         let wake = end.map_or(next, |e| e.min(next));
+        // Sleep in slices of at most 250 ms so Ctrl-C is seen quickly; at 10 Hz and above that is one wake-up per tick.
         while Instant::now() < wake && !interrupt::requested() {
-            std::thread::sleep((wake - Instant::now()).min(Duration::from_millis(50)));
+            std::thread::sleep((wake - Instant::now()).min(Duration::from_millis(250)));
         }
         let reading = set.read()?;
         let done = interrupt::requested() || end.is_some_and(|e| Instant::now() >= e);

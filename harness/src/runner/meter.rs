@@ -5,7 +5,7 @@
 //! given by `--server-pid`) by its share of busy CPU time; [`Charge::Machine`] charges the whole machine (used with
 //! `--target` and no `--server-pid`), so net = machine energy − idle.
 //!
-//! During a window a background task reads the set every [`SAMPLE_INTERVAL`] (the model meter integrates load between
+//! During a window a sampler thread ([`Sampler`]) reads the set every [`SAMPLE_INTERVAL`] (the model meter integrates load between
 //! reads, as CodeCarbon samples once a second); [`RunMeter::end`] reads once more and attributes the machine energy
 //! to the process by its share of busy CPU time (`process-cpu-share`, [`energy::meter::attribution`]), gross and net
 //! of idle power.
@@ -13,6 +13,7 @@
 use crate::record::schema::MeterInfo;
 use energy::cputime::{DEFAULT_PROC_ROOT, MachineCpuTimes, ProcessRef, machine_cpu_times};
 use energy::meter::attribution::{Attribution, ShareProbe, attribute};
+use energy::meter::sampler::Sampler;
 use energy::meter::{MeterChoice, MeterConfig, MeterSet, MeterStatus, select};
 use energy::units::{Joules, Seconds, Watts};
 use std::collections::BTreeMap;
@@ -69,7 +70,7 @@ pub struct RunMeter {
     set: Arc<Mutex<MeterSet>>,
     sources: String,
     charge: Charge,
-    window: Option<(Probe, Instant, tokio::task::JoinHandle<()>)>,
+    window: Option<(Probe, Instant, Sampler)>,
 }
 
 /// What selecting the meters reported: every meter considered and the warnings (estimates, fakes, fallbacks).
@@ -130,7 +131,7 @@ impl RunMeter {
     /// Open a window on every meter and start sampling.
     pub fn begin(&mut self) -> anyhow::Result<()> {
         if let Some((_, _, sampler)) = self.window.take() {
-            sampler.abort();
+            sampler.stop();
         }
         lock(&self.set)?.start()?;
         let root = Path::new(DEFAULT_PROC_ROOT);
@@ -140,17 +141,13 @@ impl RunMeter {
         }
         .map_err(|e| anyhow::anyhow!("reading CPU times for attribution: {e}"))?;
         let set = Arc::clone(&self.set);
-        let sampler = tokio::spawn(async move {
-            let mut tick = tokio::time::interval(SAMPLE_INTERVAL);
-            tick.tick().await;
-            loop {
-                tick.tick().await;
-                // A failed intermediate read is retried by the next tick and by `end`, which reports errors.
-                if let Ok(mut s) = set.lock() {
-                    let _ = s.read();
-                }
+        // A failed intermediate read is retried by the next tick and by `end`, which reports errors.
+        let sampler = Sampler::spawn("meter-sampler", SAMPLE_INTERVAL, move || {
+            if let Ok(mut s) = set.lock() {
+                let _ = s.read();
             }
-        });
+        })
+        .map_err(|e| anyhow::anyhow!("starting the meter sampler thread: {e}"))?;
         self.window = Some((probe, Instant::now(), sampler));
         Ok(())
     }
@@ -162,7 +159,7 @@ impl RunMeter {
             .window
             .take()
             .ok_or_else(|| anyhow::anyhow!("meter window closed before it was opened"))?;
-        sampler.abort();
+        sampler.stop();
         let reading = lock(&self.set)?.read()?;
         let duration = Seconds(started.elapsed().as_secs_f64());
         let cpu_err = |e: std::io::Error| anyhow::anyhow!("reading CPU times for attribution: {e}");

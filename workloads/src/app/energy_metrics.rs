@@ -17,13 +17,13 @@
 
 use energy::cputime::ProcessRef;
 use energy::meter::model::{ModelConfig, ModelMeter, TrackingMode};
+use energy::meter::sampler::Sampler;
 use energy::meter::{EnergyMeter, Family, MeterError, Reading};
 use energy::units::{GramsPerKwh, Joules, Seconds};
 use prometheus::{CounterVec, GaugeVec, Opts, Registry};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
-use tokio_util::sync::CancellationToken;
 
 /// `project_name` label value of every metric here.
 pub const PROJECT_NAME: &str = "workloads";
@@ -257,65 +257,50 @@ pub fn process_model_meter() -> Result<ModelMeter, MeterError> {
 }
 
 /// Stops the sampler when dropped or on [`SamplerHandle::stop`].
+/// The running sampler thread; stops when [`SamplerHandle::stop`] is called or the handle is dropped.
 #[derive(Debug)]
 pub struct SamplerHandle {
-    cancel: CancellationToken,
-    task: tokio::task::JoinHandle<()>,
+    sampler: Sampler,
 }
 
 impl SamplerHandle {
-    /// Stops sampling and waits for the task to end.
-    pub async fn stop(mut self) {
-        self.cancel.cancel();
-        let _ = (&mut self.task).await;
+    /// Stops sampling and waits for the thread to end (at most the end of a read in progress).
+    pub fn stop(self) {
+        self.sampler.stop();
     }
 }
 
-impl Drop for SamplerHandle {
-    fn drop(&mut self) {
-        self.cancel.cancel();
-    }
-}
-
-/// Starts the meter and samples it every `period` on the current tokio runtime. A failed read is logged once and
-/// skipped (the counters keep their last value, never a made-up one); a failed start is returned.
+/// Starts the meter and samples it every `period` on its own thread ([`Sampler`]: one futex wake-up per period, not
+/// an async runtime's). A failed read is logged once and skipped (the counters keep their last value, never a
+/// made-up one); a failed start is returned.
 pub fn spawn_sampler(
     metrics: EnergyMetrics,
     mut meter: Box<dyn EnergyMeter>,
     period: Duration,
 ) -> Result<SamplerHandle, MeterError> {
     meter.start()?;
-    let cancel = CancellationToken::new();
-    let stop = cancel.clone();
-    let task = tokio::spawn(async move {
-        let mut ticker = tokio::time::interval(period);
-        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        ticker.tick().await; // the first tick is immediate
-        let mut previous = (FamilyEnergy::default(), Seconds(0.0));
-        let mut warned = false;
-        loop {
-            tokio::select! {
-                () = stop.cancelled() => break,
-                _ = ticker.tick() => {}
-            }
-            match meter.read() {
-                Ok(reading) => {
-                    let total = FamilyEnergy::of(&reading);
-                    let interval = reading.duration - previous.1;
-                    metrics.observe(total.since(&previous.0), interval, total, reading.duration);
-                    previous = (total, reading.duration);
-                }
-                Err(e) if !warned => {
-                    tracing::warn!(
-                        "live energy sampler: {e}; skipping samples until it reads again"
-                    );
-                    warned = true;
-                }
-                Err(_) => {}
-            }
+    let source = meter.source();
+    let mut previous = (FamilyEnergy::default(), Seconds(0.0));
+    let mut warned = false;
+    let tick = move || match meter.read() {
+        Ok(reading) => {
+            let total = FamilyEnergy::of(&reading);
+            let interval = reading.duration - previous.1;
+            metrics.observe(total.since(&previous.0), interval, total, reading.duration);
+            previous = (total, reading.duration);
         }
-    });
-    Ok(SamplerHandle { cancel, task })
+        Err(e) if !warned => {
+            tracing::warn!("live energy sampler: {e}; skipping samples until it reads again");
+            warned = true;
+        }
+        Err(_) => {}
+    };
+    let sampler =
+        Sampler::spawn("energy-sampler", period, tick).map_err(|e| MeterError::Device {
+            meter: source,
+            message: format!("starting the sampler thread: {e}"),
+        })?;
+    Ok(SamplerHandle { sampler })
 }
 
 #[cfg(test)]
@@ -425,7 +410,7 @@ mod tests {
         let handle =
             spawn_sampler(metrics, Box::new(meter), Duration::from_millis(20)).expect("start");
         tokio::time::sleep(Duration::from_millis(300)).await;
-        handle.stop().await;
+        handle.stop();
         let t = text(&registry);
         let cc = r#"{project_name="workloads",tracking_mode="process"}"#;
         let elapsed = value(&t, &format!("codecarbon_duration{cc}"));

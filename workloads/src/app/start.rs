@@ -147,7 +147,7 @@ impl RunningApp {
     pub async fn shutdown(self) -> std::io::Result<()> {
         self.server.shutdown().await?;
         if let Some(sampler) = self.sampler {
-            sampler.stop().await;
+            sampler.stop();
         }
         if let Some(grid) = self.mock_grid {
             grid.server.shutdown().await?;
