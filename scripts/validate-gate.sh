@@ -7,7 +7,7 @@
 # Each pair measures REPS repetitions per side, interleaved A B / B A (one `harness bench --repetitions 1` call per
 # repetition, order alternating), so slow drifts of a shared machine hit both sides alike. The per-repetition files of
 # a side are merged into one result file; the candidate's workload is relabelled `spin` on both sides so compare sees the
-# same benchmark (what a real code change looks like). Then `harness compare` runs with its defaults (alpha 0.01,
+# same benchmark (what a real code change looks like). Then `harness compare` runs with its defaults (alpha 0.05,
 # Holm-Bonferroni, 3 % threshold) and its exit code is counted (1 = regressed).
 #
 # Usage: scripts/validate-gate.sh            (env: HARNESS, N, PAIRS, REPS, DURATION, WARMUP, DELTAS, OUT_DIR)
@@ -18,8 +18,8 @@ cd "$(dirname "$0")/.."
 HARNESS=${HARNESS:-target/release/harness}
 N=${N:-1000000}
 PAIRS=${PAIRS:-20}
-REPS=${REPS:-8}
-DURATION=${DURATION:-500ms}
+REPS=${REPS:-16}
+DURATION=${DURATION:-1s}
 WARMUP=${WARMUP:-200ms}
 DELTAS=${DELTAS:-"0 5"}
 OUT_DIR=${OUT_DIR:-$(mktemp -d /tmp/validate-gate.XXXXXX)}
