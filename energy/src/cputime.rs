@@ -67,14 +67,7 @@ impl MachineCpuTimes {
 
 /// Reads `<proc_root>/stat`.
 pub fn machine_cpu_times(proc_root: &Path) -> io::Result<MachineCpuTimes> {
-    let path = proc_root.join("stat");
-    let text = fs::read_to_string(&path)?;
-    parse_proc_stat(&text).ok_or_else(|| {
-        io::Error::new(
-            io::ErrorKind::InvalidData,
-            format!("{}: no parsable `cpu` line", path.display()),
-        )
-    })
+    machine_cpu_times_from(&mut ProcFile::new(proc_root.join("stat")))
 }
 
 /// A `/proc` file kept open and re-read in place (`pread` from offset 0): one syscall per read instead of

@@ -232,7 +232,8 @@ impl ModelMeter {
         let gb = match self.config.mode {
             TrackingMode::Machine => self.ram_total_gb,
             TrackingMode::Process(p) => {
-                rss_bytes(&self.config.proc_root, p)? as f64 / 1024f64.powi(3)
+                rss_bytes(&mut ProcFile::new(status_path(&self.config.proc_root, p)))? as f64
+                    / 1024f64.powi(3)
             }
         };
         Ok(ram_power(gb, Arch::current()))
@@ -240,27 +241,15 @@ impl ModelMeter {
 
     /// [`ModelMeter::ram_power_now`] through the kept-open `status` file (the sampler's path).
     fn ram_power_sampled(&mut self) -> Result<Watts, MeterError> {
-        let Some(status) = self
-            .status
-            .as_mut()
-            .filter(|_| self.config.ram_power.is_none())
-        else {
-            return self.ram_power_now();
-        };
-        let path = status.path().to_path_buf();
-        let text = status.read().map_err(|err| MeterError::Io {
-            meter: Source::Model,
-            path: path.clone(),
-            err,
-        })?;
-        let bytes = kb_field(text, "VmRSS:")
-            .map(|kb| kb * 1024)
-            .ok_or_else(|| MeterError::Parse {
-                meter: Source::Model,
-                path,
-                content: "no `VmRSS:` line".into(),
-            })?;
-        Ok(ram_power(bytes as f64 / 1024f64.powi(3), Arch::current()))
+        if self.config.ram_power.is_none()
+            && let Some(status) = self.status.as_mut()
+        {
+            return Ok(ram_power(
+                rss_bytes(status)? as f64 / 1024f64.powi(3),
+                Arch::current(),
+            ));
+        }
+        self.ram_power_now()
     }
 
     /// One line for `harness meters`.
@@ -409,14 +398,14 @@ fn status_path(proc_root: &Path, p: ProcessRef) -> PathBuf {
     proc_root.join(dir).join("status")
 }
 
-fn rss_bytes(proc_root: &Path, p: ProcessRef) -> Result<u64, MeterError> {
-    let path = status_path(proc_root, p);
-    let text = fs::read_to_string(&path).map_err(|err| MeterError::Io {
+fn rss_bytes(status: &mut ProcFile) -> Result<u64, MeterError> {
+    let path = status.path().to_path_buf();
+    let text = status.read().map_err(|err| MeterError::Io {
         meter: Source::Model,
         path: path.clone(),
         err,
     })?;
-    kb_field(&text, "VmRSS:")
+    kb_field(text, "VmRSS:")
         .map(|kb| kb * 1024)
         .ok_or(MeterError::Parse {
             meter: Source::Model,

@@ -256,7 +256,6 @@ pub fn process_model_meter() -> Result<ModelMeter, MeterError> {
     })
 }
 
-/// Stops the sampler when dropped or on [`SamplerHandle::stop`].
 /// The running sampler thread; stops when [`SamplerHandle::stop`] is called or the handle is dropped.
 #[derive(Debug)]
 pub struct SamplerHandle {
