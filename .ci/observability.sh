@@ -74,11 +74,18 @@ env -u ELECTRICITY_MAP_API_KEY "$CARGO_TARGET_DIR/debug/workloads" serve --addr 
     --env-file /dev/null --builtin-mock-llm >"$work/app.log" 2>&1 &
 pids+=($!)
 wait_http "http://127.0.0.1:$app_port/metrics" "workloads serve" "$work/app.log"
+# Not `curl | grep -q`: under pipefail, grep -q exiting at the first match makes curl fail writing the rest of the
+# body (exit 23), and the pipeline reports that failure even though the metric is there.
+has_energy_metric() {
+    local body
+    body=$(curl -fsS "http://127.0.0.1:$app_port/metrics") || return 1
+    grep '^process_energy_joules_total' <<<"$body" >/dev/null
+}
 for _ in $(seq 1 40); do
-    curl -fsS "http://127.0.0.1:$app_port/metrics" | grep -q '^process_energy_joules_total' && break
+    has_energy_metric && break
     sleep 0.25
 done
-if ! curl -fsS "http://127.0.0.1:$app_port/metrics" | grep -q '^process_energy_joules_total'; then
+if ! has_energy_metric; then
     echo "observe: workloads serve does not expose process_energy_joules_total after 10 s; its log:" >&2
     cat "$work/app.log" >&2
     exit 1

@@ -15,7 +15,7 @@ env -u ELECTRICITY_MAP_API_KEY "$dir/$sub/workloads" serve --addr 127.0.0.1:0 --
 pid=$!
 trap 'kill $pid 2>/dev/null || true; rm -f "$log"' EXIT
 for _ in $(seq 100); do grep -q "listening on" "$log" && break; sleep 0.1; done
-url=$(grep -o 'http://[0-9.:]*' "$log" | head -1)
+url=$(grep -o 'http://[0-9.:]*' "$log" | sed -n 1p)
 [[ -n "$url" ]] || { echo "server did not start:"; cat "$log"; exit 2; }
 echo "profile=$sub server_pid=$pid cpus=$(nproc) load_avg=$(cut -d' ' -f1 /proc/loadavg)"
 "$dir/$sub/examples/load" "$url/carbon_intensity" "$conns" "$secs" "$pid"

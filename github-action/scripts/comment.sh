@@ -35,7 +35,7 @@ trap 'rm -f "$payload"' EXIT
 } >"$payload"
 
 existing="$(gh api --paginate "repos/$repo/issues/$pr/comments" \
-  --jq ".[] | select(.body | contains(\"$MARKER\")) | .id" | head -n 1)" || {
+  --jq ".[] | select(.body | contains(\"$MARKER\")) | .id" | sed -n 1p)" || {  # sed reads it all: head could SIGPIPE gh under pipefail
   echo "carbon-harness: cannot list the comments of #$pr" >&2
   exit 2
 }
