@@ -32,7 +32,7 @@ impl Workload for Slow {
         Box::pin(async move {
             let n = self.calls.fetch_add(1, Ordering::Relaxed) + 1;
             tokio::time::sleep(self.service).await;
-            if self.fail_every > 0 && n % self.fail_every == 0 {
+            if self.fail_every > 0 && n.is_multiple_of(self.fail_every) {
                 return Err(OpError::new("http_503", format!("op {n} refused")));
             }
             Ok(())

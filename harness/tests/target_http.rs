@@ -36,7 +36,7 @@ fn serve() -> SocketAddr {
                     get(move || {
                         let n = flaky.fetch_add(1, Ordering::Relaxed);
                         async move {
-                            if n % 2 == 0 {
+                            if n.is_multiple_of(2) {
                                 StatusCode::OK
                             } else {
                                 StatusCode::INTERNAL_SERVER_ERROR

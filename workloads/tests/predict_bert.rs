@@ -1,7 +1,7 @@
 //! The `bert` backend: a tiny random BERT built in-process (no download), and all-MiniLM-L6-v2 when
 //! `scripts/fetch-minilm.sh` has put it in the cache (skipped, with the reason printed, when it has not).
 
-use candle_core::{DType, Device};
+use candle_core::{DType, Device, Tensor};
 use candle_nn::{VarBuilder, VarMap};
 use candle_transformers::models::bert::{BertModel, Config};
 use std::path::{Path, PathBuf};
@@ -12,6 +12,8 @@ use tokenizers::processors::bert::BertProcessing;
 use tokenizers::{PaddingParams, PaddingStrategy, Tokenizer};
 use workloads::predict::bert::{BertClassifier, BertEmbedder};
 use workloads::predict::dataset::{Dataset, Split};
+use workloads::predict::encoder;
+use workloads::predict::tokenizer::encode;
 use workloads::predict::train::{TrainOptions, train_bert_head};
 use workloads::predict::{Classifier, Label, PredictError};
 
@@ -125,6 +127,95 @@ fn random_bert_loads_pads_to_longest_trains_a_head_and_classifies() {
     assert!(matches!(loaded.classify(""), Err(PredictError::EmptyText)));
 }
 
+/// Our packed encoder and candle-transformers' `BertModel` (the reference) agree on every hidden state of a padded
+/// batch loaded from the checkpoint in `dir`; returns the largest absolute difference.
+fn encoder_matches_candle(dir: &Path) -> f32 {
+    let cfg: Config =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("config.json")).expect("config"))
+            .expect("config parses");
+    let vb = unsafe {
+        // SAFETY: the test owns the file and nothing modifies it while it is mapped.
+        VarBuilder::from_mmaped_safetensors(
+            &[dir.join("model.safetensors")],
+            DType::F32,
+            &Device::Cpu,
+        )
+    }
+    .expect("weights");
+    let reference = BertModel::load(vb.clone(), &cfg).expect("candle bert");
+    let ours = encoder::load(&vb, &cfg).expect("our encoder");
+    let embedder = BertEmbedder::load(dir).expect("loads");
+    let texts = ["fly", "walk to the tram", "take the train to rome"];
+    let enc = encode(embedder.tokenizer(), &texts, true).expect("encodes");
+    let ids = Tensor::from_slice(&enc.ids, (enc.batch, enc.len), &Device::Cpu).expect("ids");
+    let mask = Tensor::from_slice(&enc.mask, (enc.batch, enc.len), &Device::Cpu).expect("mask");
+    let want: Vec<f32> = reference
+        .forward(&ids, &ids.zeros_like().expect("zeros"), Some(&mask))
+        .expect("reference forward")
+        .flatten_all()
+        .and_then(|t| t.to_vec1())
+        .expect("to vec");
+    let got = ours
+        .hidden_states(&enc.ids, &enc.mask, enc.batch)
+        .expect("our forward");
+    assert_eq!(got.len(), want.len());
+    let worst = got
+        .iter()
+        .zip(&want)
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0f32, f32::max);
+    assert!(
+        worst < 1e-4,
+        "largest difference from candle's BertModel: {worst}"
+    );
+    worst
+}
+
+#[test]
+fn our_encoder_matches_candles_bert_on_a_random_checkpoint() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    tiny_bert(dir.path());
+    let worst = encoder_matches_candle(dir.path());
+    eprintln!("random BERT: largest hidden-state difference from candle {worst:e}");
+}
+
+#[test]
+fn encoder_rejects_bad_ids_and_shapes_with_an_error() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    tiny_bert(dir.path());
+    let cfg: Config = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("config.json")).expect("config"),
+    )
+    .expect("config parses");
+    let vb = unsafe {
+        // SAFETY: the test owns the file and nothing modifies it while it is mapped.
+        VarBuilder::from_mmaped_safetensors(
+            &[dir.path().join("model.safetensors")],
+            DType::F32,
+            &Device::Cpu,
+        )
+    }
+    .expect("weights");
+    let enc = encoder::load(&vb, &cfg).expect("our encoder");
+    let err = enc
+        .hidden_states(&[2, 9999, 3], &[1, 1, 1], 1)
+        .expect_err("id out of range");
+    assert!(err.to_string().contains("9999"), "{err}");
+    let err = enc
+        .hidden_states(&[2, 5, 3], &[1, 1], 1)
+        .expect_err("mask too short");
+    assert!(err.to_string().contains("mask"), "{err}");
+    let long = vec![5u32; 65];
+    let err = enc
+        .hidden_states(&long, &vec![1; 65], 1)
+        .expect_err("too long");
+    assert!(err.to_string().contains("positions"), "{err}");
+    let mut bad = cfg.clone();
+    bad.hidden_size = 48;
+    let err = encoder::load(&vb, &bad).expect_err("shape mismatch");
+    assert!(err.to_string().contains("embeddings"), "{err}");
+}
+
 #[test]
 fn missing_files_name_the_file_and_the_fix() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -160,6 +251,8 @@ fn minilm_loads_tokenises_trains_and_classifies_when_fetched() {
         );
         return;
     };
+    let worst = encoder_matches_candle(&dir);
+    eprintln!("MiniLM: largest hidden-state difference from candle {worst:e}");
     let embedder = BertEmbedder::load(&dir).expect("MiniLM loads");
     assert_eq!(embedder.hidden_size(), 384);
     let enc = embedder

@@ -1,18 +1,20 @@
 //! The `bert` backend: any BERT-family checkpoint folder (`config.json`, `model.safetensors`, `tokenizer.json`)
-//! loaded with candle-transformers' `BertModel`, mean pooling over real tokens (as sentence-transformers does for
-//! all-MiniLM-L6-v2), and a linear head (`head.safetensors`) trained on the frozen embeddings.
+//! loaded into [`Encoder`] (the BERT forward on packed weights; candle-transformers' `BertModel` is its test
+//! reference), mean pooling over real tokens (as sentence-transformers does for all-MiniLM-L6-v2), and a linear head
+//! (`head.safetensors`) trained on the frozen embeddings.
 //!
 //! The tokenizer's own padding is replaced by `BatchLongest` (all-MiniLM-L6-v2's file pads every sentence to 128
 //! tokens, which costs about 6× per prediction); truncation is set to the model's `max_position_embeddings`.
 //! Get all-MiniLM-L6-v2 with `scripts/fetch-minilm.sh`.
 
+use super::encoder;
 use super::head::{self, HEAD_FILE};
-use super::layers::masked_mean;
 use super::tokenizer::{encode, prepare};
 use super::{Classifier, PredictError, Prediction, softmax_rows};
+use bert_cpu::Encoder;
 use candle_core::{DType, Device, Module, Tensor};
 use candle_nn::{Linear, VarBuilder};
-use candle_transformers::models::bert::{BertModel, Config};
+use candle_transformers::models::bert::Config;
 use std::fmt;
 use std::path::Path;
 use tokenizers::Tokenizer;
@@ -22,7 +24,7 @@ pub const CHECKPOINT_FILES: [&str; 3] = ["config.json", "model.safetensors", "to
 
 /// A BERT encoder with its tokenizer: produces mean-pooled sentence embeddings.
 pub struct BertEmbedder {
-    model: BertModel,
+    model: Encoder,
     tokenizer: Tokenizer,
     hidden: usize,
     name: String,
@@ -62,7 +64,7 @@ impl BertEmbedder {
         let bytes = std::fs::read(&weights).map_err(|e| artifact(&weights, e))?;
         let vb = VarBuilder::from_buffered_safetensors(bytes, DType::F32, &Device::Cpu)
             .map_err(|e| artifact(&weights, e))?;
-        let model = BertModel::load(vb, &cfg).map_err(|e| artifact(&weights, e))?;
+        let model = encoder::load(&vb, &cfg).map_err(|e| artifact(&weights, e))?;
         let tok_path = dir.join("tokenizer.json");
         let tokenizer = Tokenizer::from_file(&tok_path).map_err(|e| artifact(&tok_path, e))?;
         let name = dir
@@ -72,9 +74,9 @@ impl BertEmbedder {
         BertEmbedder::from_parts(model, tokenizer, &cfg, name)
     }
 
-    /// Wraps an already-built model (tests build a tiny random one in-process).
+    /// Wraps an already-built model.
     pub fn from_parts(
-        model: BertModel,
+        model: Encoder,
         mut tokenizer: Tokenizer,
         cfg: &Config,
         name: String,
@@ -91,11 +93,12 @@ impl BertEmbedder {
     /// Mean-pooled embeddings `[texts, hidden]` (padding excluded from the mean).
     pub fn embed(&self, texts: &[&str]) -> Result<Tensor, PredictError> {
         let enc = encode(&self.tokenizer, texts, true)?;
-        let dev = &Device::Cpu;
-        let ids = Tensor::from_slice(&enc.ids, (enc.batch, enc.len), dev)?;
-        let mask = Tensor::from_slice(&enc.mask, (enc.batch, enc.len), dev)?;
-        let hidden = self.model.forward(&ids, &ids.zeros_like()?, Some(&mask))?;
-        Ok(masked_mean(&hidden, &mask.to_dtype(DType::F32)?)?)
+        let pooled = self.model.embed(&enc.ids, &enc.mask, enc.batch)?;
+        Ok(Tensor::from_vec(
+            pooled,
+            (enc.batch, self.hidden),
+            &Device::Cpu,
+        )?)
     }
 
     /// Width of the embeddings.

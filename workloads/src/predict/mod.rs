@@ -6,7 +6,7 @@
 //! | implementation | file | what |
 //! |---|---|---|
 //! | [`tiny::TinyClassifier`] | `tiny.rs` (network in `tiny_model.rs`) | a 2-layer transformer encoder trained from scratch on `workloads/data/activities.csv`; its artifacts are embedded in the binary, so it starts offline |
-//! | [`bert::BertClassifier`] | `bert.rs` | any BERT-family checkpoint directory (e.g. all-MiniLM-L6-v2), mean pooling, a linear head trained on the frozen embeddings |
+//! | [`bert::BertClassifier`] | `bert.rs` (weights loaded by `encoder.rs` into the `bert-cpu` crate's forward) | any BERT-family checkpoint directory (e.g. all-MiniLM-L6-v2), mean pooling, a linear head trained on the frozen embeddings |
 //!
 //! Supporting modules: [`dataset`] (the labelled activities and their fixed split), [`tokenizer`] (WordPiece vocabulary
 //! built from the training split, batch encoding padded to the longest sequence), [`metrics`] (accuracy, macro-F1),
@@ -14,6 +14,7 @@
 
 pub mod bert;
 pub mod dataset;
+pub mod encoder;
 pub mod head;
 mod layers;
 pub mod metrics;

@@ -89,7 +89,7 @@ fn linear(i: usize, o: usize, vb: VarBuilder) -> Result<Linear> {
 impl TinyEncoder {
     /// Builds the network, reading or creating every parameter through `vb`.
     pub fn new(cfg: &TinyConfig, vb: VarBuilder) -> Result<TinyEncoder> {
-        if cfg.d_model % cfg.n_heads != 0 {
+        if !cfg.d_model.is_multiple_of(cfg.n_heads) {
             candle_core::bail!(
                 "d_model {} is not a multiple of n_heads {}",
                 cfg.d_model,
