@@ -5,6 +5,7 @@
 //! Run: `cargo bench -p harness --bench meter_overhead`.
 
 use energy::cputime::{ProcessRef, process_cpu_time};
+use energy::meter::model::{ModelConfig, TrackingMode};
 use energy::meter::sampler::Sampler;
 use energy::meter::{MeterChoice, MeterConfig, select};
 use harness::load::spin::Spin;
@@ -50,8 +51,17 @@ fn main() {
     // nothing else runs in it. First the same thread with an empty tick (the wake-up floor), then with the reads,
     // then a tokio interval loop for comparison (what the sampler used to be).
     let seconds = 10.0;
-    let sampler_cost = |read: bool| {
-        let selection = select(MeterChoice::Auto, &MeterConfig::default()).expect("a meter");
+    // Process mode (the model meter's CPU share of this process, RSS from statm): what `harness bench` in-process and
+    // the app's live energy metrics sample.
+    let process_mode = MeterConfig {
+        model: ModelConfig {
+            mode: TrackingMode::Process(ProcessRef::Current),
+            ..ModelConfig::default()
+        },
+        ..MeterConfig::default()
+    };
+    let sampler_cost = |read: bool, config: &MeterConfig| {
+        let selection = select(MeterChoice::Auto, config).expect("a meter");
         let (mut set, _, _) = selection.into_parts();
         set.start().expect("start");
         let reads = Arc::new(AtomicU32::new(0));
@@ -73,17 +83,24 @@ fn main() {
             reads.load(Ordering::Relaxed),
         )
     };
-    let (floor, ticks) = sampler_cost(false);
+    let (floor, ticks) = sampler_cost(false, &MeterConfig::default());
     println!(
         "10 Hz sampler thread, empty tick: {ticks} ticks, {:.4} % of one core (the wake-up floor here)",
         floor * 100.0
     );
-    let (fraction, reads) = sampler_cost(true);
+    let (fraction, reads) = sampler_cost(true, &MeterConfig::default());
     println!(
-        "sampler at 10 Hz ({sources}): {reads} reads in {seconds:.0} s = {:.4} % of one core (target < 0.1 %); \
-         the reads add {:.4} %",
+        "sampler at 10 Hz ({sources}, machine mode): {reads} reads in {seconds:.0} s = {:.4} % of one core \
+         (target < 0.1 %); the reads add {:.4} %",
         fraction * 100.0,
         (fraction - floor) * 100.0
+    );
+    let (process_fraction, reads) = sampler_cost(true, &process_mode);
+    println!(
+        "sampler at 10 Hz ({sources}, process mode): {reads} reads in {seconds:.0} s = {:.4} % of one core \
+         (target < 0.1 %); the reads add {:.4} %",
+        process_fraction * 100.0,
+        (process_fraction - floor) * 100.0
     );
     let tokio_rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -104,7 +121,7 @@ fn main() {
         "for comparison, a tokio interval loop reading at 10 Hz: {:.4} % of one core",
         tokio_fraction * 100.0
     );
-    assert!(fraction.is_finite() && tokio_fraction.is_finite());
+    assert!(fraction.is_finite() && process_fraction.is_finite() && tokio_fraction.is_finite());
 
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     rt.block_on(async {

@@ -169,9 +169,9 @@ pub struct ModelMeter {
     ram_total_gb: f64,
     clock: Arc<dyn Clock>,
     window: Option<Window>,
-    /// `<proc_root>/stat` and the tracked process's `status`, kept open: a sampler reads them every tick.
+    /// `<proc_root>/stat` and the tracked process's `statm`, kept open: a sampler reads them every tick.
     stat: ProcFile,
-    status: Option<ProcFile>,
+    statm: Option<ProcFile>,
     /// The reading's note, formatted once (a sampler reads 10 times a second).
     note: String,
 }
@@ -197,8 +197,8 @@ impl ModelMeter {
             tdp,
             ram_total_gb,
             stat: ProcFile::new(config.proc_root.join("stat")),
-            status: match config.mode {
-                TrackingMode::Process(p) => Some(ProcFile::new(status_path(&config.proc_root, p))),
+            statm: match config.mode {
+                TrackingMode::Process(p) => Some(ProcFile::new(statm_path(&config.proc_root, p))),
                 TrackingMode::Machine => None,
             },
             config,
@@ -232,20 +232,20 @@ impl ModelMeter {
         let gb = match self.config.mode {
             TrackingMode::Machine => self.ram_total_gb,
             TrackingMode::Process(p) => {
-                rss_bytes(&mut ProcFile::new(status_path(&self.config.proc_root, p)))? as f64
+                rss_bytes(&mut ProcFile::new(statm_path(&self.config.proc_root, p)))? as f64
                     / 1024f64.powi(3)
             }
         };
         Ok(ram_power(gb, Arch::current()))
     }
 
-    /// [`ModelMeter::ram_power_now`] through the kept-open `status` file (the sampler's path).
+    /// [`ModelMeter::ram_power_now`] through the kept-open `statm` file (the sampler's path).
     fn ram_power_sampled(&mut self) -> Result<Watts, MeterError> {
         if self.config.ram_power.is_none()
-            && let Some(status) = self.status.as_mut()
+            && let Some(statm) = self.statm.as_mut()
         {
             return Ok(ram_power(
-                rss_bytes(status)? as f64 / 1024f64.powi(3),
+                rss_bytes(statm)? as f64 / 1024f64.powi(3),
                 Arch::current(),
             ));
         }
@@ -390,28 +390,44 @@ fn mem_total_bytes(proc_root: &Path) -> Result<u64, MeterError> {
         })
 }
 
-fn status_path(proc_root: &Path, p: ProcessRef) -> PathBuf {
+fn statm_path(proc_root: &Path, p: ProcessRef) -> PathBuf {
     let dir = match p {
         ProcessRef::Current => "self".to_string(),
         ProcessRef::Pid(pid) => pid.to_string(),
     };
-    proc_root.join(dir).join("status")
+    proc_root.join(dir).join("statm")
 }
 
-fn rss_bytes(status: &mut ProcFile) -> Result<u64, MeterError> {
-    let path = status.path().to_path_buf();
-    let text = status.read().map_err(|err| MeterError::Io {
+/// The process's resident set from `statm` (second field, in pages): the same number as `status`'s `VmRSS` (both
+/// are the kernel's file + anonymous + shared-memory resident pages), at a fraction of the cost — `status` formats
+/// some 50 lines, which at 10 Hz was a third of the sampler's reads (`benches/meter_overhead.rs` in harness).
+fn rss_bytes(statm: &mut ProcFile) -> Result<u64, MeterError> {
+    let path = statm.path().to_path_buf();
+    let text = statm.read().map_err(|err| MeterError::Io {
         meter: Source::Model,
         path: path.clone(),
         err,
     })?;
-    kb_field(text, "VmRSS:")
-        .map(|kb| kb * 1024)
-        .ok_or(MeterError::Parse {
+    let pages = text
+        .split_whitespace()
+        .nth(1)
+        .and_then(|n| n.parse::<u64>().ok());
+    pages
+        .map(|p| p * page_size())
+        .ok_or_else(|| MeterError::Parse {
             meter: Source::Model,
             path,
-            content: "no `VmRSS:` line".into(),
+            content: format!(
+                "expected `size resident shared text lib data dt` pages, got {text:?}"
+            ),
         })
+}
+
+/// The kernel's page size (the unit of `statm`).
+fn page_size() -> u64 {
+    // SAFETY: sysconf only reads a configuration value.
+    let size = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
+    u64::try_from(size).ok().filter(|s| *s > 0).unwrap_or(4096)
 }
 
 fn kb_field(text: &str, key: &str) -> Option<u64> {
@@ -419,4 +435,40 @@ fn kb_field(text: &str, key: &str) -> Option<u64> {
         .find_map(|l| l.strip_prefix(key))
         .and_then(|v| v.split_whitespace().next())
         .and_then(|n| n.parse().ok())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rss_from_statm_is_resident_pages_times_the_page_size() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("statm");
+        fs::write(&path, "5000 1234 300 10 0 2000 0\n").expect("fixture");
+        assert_eq!(
+            rss_bytes(&mut ProcFile::new(path.clone())).expect("rss"),
+            1234 * page_size()
+        );
+        fs::write(&path, "5000\n").expect("fixture");
+        let err = rss_bytes(&mut ProcFile::new(path.clone())).expect_err("malformed");
+        assert!(err.to_string().contains("statm"), "{err}");
+    }
+
+    #[test]
+    fn rss_from_statm_agrees_with_vm_rss_on_the_real_procfs() {
+        let from_status = || {
+            let text = fs::read_to_string("/proc/self/status").expect("status");
+            kb_field(&text, "VmRSS:").expect("VmRSS") * 1024
+        };
+        let before = from_status();
+        let statm = rss_bytes(&mut ProcFile::new(PathBuf::from("/proc/self/statm"))).expect("rss");
+        let after = from_status();
+        let (lo, hi) = (before.min(after), before.max(after));
+        // The test harness's other threads may allocate between the reads: allow 1 MiB of drift.
+        assert!(
+            statm + (1 << 20) >= lo && statm <= hi + (1 << 20),
+            "statm {statm} B vs VmRSS {before}..{after} B"
+        );
+    }
 }
