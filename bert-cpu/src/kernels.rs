@@ -143,6 +143,21 @@ impl Dense {
     }
 }
 
+/// Calls `$tile::<R>(args)` with `R` the tile height `$rows` (1..=MR) as a constant, so each height gets its own
+/// fully unrolled kernel.
+macro_rules! by_rows {
+    ($tile:ident, $rows:expr, $($arg:expr),*) => {
+        match $rows {
+            1 => $tile::<1>($($arg),*),
+            2 => $tile::<2>($($arg),*),
+            3 => $tile::<3>($($arg),*),
+            4 => $tile::<4>($($arg),*),
+            5 => $tile::<5>($($arg),*),
+            _ => $tile::<MR>($($arg),*),
+        }
+    };
+}
+
 /// Picks the tile height's kernel (`xt.len() / k` rows) for the instruction set.
 fn run_tile(isa: Isa, xt: &[f32], panel: &[f32], bias: &[f32; NR]) -> [[f32; NR]; MR] {
     let k = panel.len() / NR;
@@ -152,14 +167,7 @@ fn run_tile(isa: Isa, xt: &[f32], panel: &[f32], bias: &[f32; NR]) -> [[f32; NR]
             // SAFETY: `Isa::Avx2Fma` is only produced by `Isa::detect` after checking for AVX2 and FMA.
             unsafe { avx2::tile_dispatch(xt.len() / k, xt, panel, bias) }
         }
-        _ => match xt.len() / k {
-            1 => tile::<1>(xt, panel, bias),
-            2 => tile::<2>(xt, panel, bias),
-            3 => tile::<3>(xt, panel, bias),
-            4 => tile::<4>(xt, panel, bias),
-            5 => tile::<5>(xt, panel, bias),
-            _ => tile::<MR>(xt, panel, bias),
-        },
+        _ => by_rows!(tile, xt.len() / k, xt, panel, bias),
     }
 }
 
@@ -192,14 +200,7 @@ mod avx2 {
         panel: &[f32],
         bias: &[f32; NR],
     ) -> [[f32; NR]; MR] {
-        match rows {
-            1 => tile::<1>(xt, panel, bias),
-            2 => tile::<2>(xt, panel, bias),
-            3 => tile::<3>(xt, panel, bias),
-            4 => tile::<4>(xt, panel, bias),
-            5 => tile::<5>(xt, panel, bias),
-            _ => tile::<MR>(xt, panel, bias),
-        }
+        by_rows!(tile, rows, xt, panel, bias)
     }
 
     #[target_feature(enable = "avx2,fma")]
