@@ -148,12 +148,13 @@ pub fn machine_cpu_times_from(stat: &mut ProcFile) -> io::Result<MachineCpuTimes
 /// Parses the aggregate `cpu` line of `/proc/stat` (USER_HZ = 100 ticks per second on Linux).
 pub fn parse_proc_stat(text: &str) -> Option<MachineCpuTimes> {
     let line = text.lines().find(|l| l.starts_with("cpu "))?;
-    let f: Vec<f64> = line
-        .split_whitespace()
-        .skip(1)
-        .map(|v| v.parse::<f64>().ok())
-        .collect::<Option<_>>()?;
-    let get = |i: usize| f.get(i).copied().unwrap_or(0.0);
+    // user nice system idle iowait irq softirq steal (guest, guest_nice are inside user, nice); older kernels have
+    // fewer columns. No allocation: a sampler parses this every tick.
+    let mut f = [0u64; 8];
+    for (slot, v) in f.iter_mut().zip(line.split_whitespace().skip(1)) {
+        *slot = v.parse::<u64>().ok()?;
+    }
+    let get = |i: usize| f[i] as f64;
     let (idle, iowait) = (get(3), get(4));
     let busy = get(0) + get(1) + get(2) + get(5) + get(6) + get(7);
     const HZ: f64 = 100.0;

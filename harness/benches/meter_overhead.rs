@@ -11,11 +11,17 @@ use energy::meter::{MeterChoice, MeterConfig, select};
 use harness::load::spin::Spin;
 use harness::load::{Bound, LoadShape, Workload, drive};
 use harness::runner::meter::{Charge, RunMeter};
+use std::os::unix::fs::FileExt;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
+/// One sampler tick's work.
+type Tick = Box<dyn FnMut() + Send>;
+
 const PAIRS: usize = 10;
+/// Interleaved rounds of the 10 Hz sampler measurements.
+const ROUNDS: usize = 3;
 const WINDOW: Duration = Duration::from_secs(1);
 
 fn median(mut v: Vec<f64>) -> f64 {
@@ -60,18 +66,15 @@ fn main() {
         },
         ..MeterConfig::default()
     };
-    let sampler_cost = |read: bool, config: &MeterConfig| {
-        let selection = select(MeterChoice::Auto, config).expect("a meter");
-        let (mut set, _, _) = selection.into_parts();
-        set.start().expect("start");
-        let reads = Arc::new(AtomicU32::new(0));
-        let counted = Arc::clone(&reads);
+    // One 10 Hz sampler running `tick` for `seconds`: the process's CPU time over that span, as a fraction of one
+    // core, and the number of ticks.
+    let sampler_cost = |mut tick: Tick| {
+        let ticks = Arc::new(AtomicU32::new(0));
+        let counted = Arc::clone(&ticks);
         let cpu0 = process_cpu_time().expect("cpu").0;
         let t0 = Instant::now();
         let sampler = Sampler::spawn("bench-sampler", Duration::from_millis(100), move || {
-            if read {
-                set.read().expect("read");
-            }
+            tick();
             counted.fetch_add(1, Ordering::Relaxed);
         })
         .expect("sampler thread");
@@ -80,28 +83,75 @@ fn main() {
         let cpu = process_cpu_time().expect("cpu").0 - cpu0;
         (
             cpu / t0.elapsed().as_secs_f64(),
-            reads.load(Ordering::Relaxed),
+            ticks.load(Ordering::Relaxed),
         )
     };
-    let (floor, ticks) = sampler_cost(false, &MeterConfig::default());
+    // `read` builds a reading every tick (the app's live metrics, `harness monitor`); `sample` only advances the
+    // integration (the `harness bench` sampler, which reads at the window's end).
+    let reading = |config: &MeterConfig, build: bool| -> Tick {
+        let (mut set, _, _) = select(MeterChoice::Auto, config)
+            .expect("a meter")
+            .into_parts();
+        set.start().expect("start");
+        Box::new(move || {
+            if build {
+                set.read().map(drop).expect("read");
+            } else {
+                set.sample().expect("sample");
+            }
+        })
+    };
+    // The least any machine-mode sampler can do per tick: one pread of /proc/stat, nothing parsed.
+    let bare_proc_stat = || -> Tick {
+        let file = std::fs::File::open("/proc/stat").expect("/proc/stat");
+        let mut buf = vec![0u8; 16 << 10];
+        Box::new(move || {
+            std::hint::black_box(file.read_at(&mut buf, 0).expect("read /proc/stat"));
+        })
+    };
+    // Interleaved rounds, so a noisy neighbour or a drifting host shifts every case alike; medians reported.
+    let cases: [(&str, &dyn Fn() -> Tick); 6] = [
+        ("empty tick (the wake-up floor here)", &|| Box::new(|| {})),
+        (
+            "one bare pread of /proc/stat (least a machine-mode tick can do)",
+            &bare_proc_stat,
+        ),
+        ("machine mode, sample (harness bench)", &|| {
+            reading(&MeterConfig::default(), false)
+        }),
+        ("machine mode, read (harness monitor)", &|| {
+            reading(&MeterConfig::default(), true)
+        }),
+        ("process mode, sample", &|| reading(&process_mode, false)),
+        ("process mode, read (the app's live metrics)", &|| {
+            reading(&process_mode, true)
+        }),
+    ];
+    let mut results = vec![(Vec::new(), 0u32); cases.len()];
+    for _ in 0..ROUNDS {
+        for ((_, make), (fractions, ticks)) in cases.iter().zip(results.iter_mut()) {
+            let (f, n) = sampler_cost(make());
+            fractions.push(f);
+            *ticks += n;
+        }
+    }
+    let floor = median(results[0].0.clone());
     println!(
-        "10 Hz sampler thread, empty tick: {ticks} ticks, {:.4} % of one core (the wake-up floor here)",
-        floor * 100.0
+        "sampler thread at 10 Hz, {ROUNDS} interleaved rounds of {seconds:.0} s, {sources} meter; target < 0.1 % of one core:"
     );
-    let (fraction, reads) = sampler_cost(true, &MeterConfig::default());
-    println!(
-        "sampler at 10 Hz ({sources}, machine mode): {reads} reads in {seconds:.0} s = {:.4} % of one core \
-         (target < 0.1 %); the reads add {:.4} %",
-        fraction * 100.0,
-        (fraction - floor) * 100.0
-    );
-    let (process_fraction, reads) = sampler_cost(true, &process_mode);
-    println!(
-        "sampler at 10 Hz ({sources}, process mode): {reads} reads in {seconds:.0} s = {:.4} % of one core \
-         (target < 0.1 %); the reads add {:.4} %",
-        process_fraction * 100.0,
-        (process_fraction - floor) * 100.0
-    );
+    for ((name, _), (fractions, ticks)) in cases.iter().zip(&results) {
+        let lo = fractions.iter().copied().fold(f64::INFINITY, f64::min);
+        let hi = fractions.iter().copied().fold(0.0, f64::max);
+        let m = median(fractions.clone());
+        println!(
+            "  {name}: {ticks} ticks, median {:.4} % (range {:.4}–{:.4} %); above the floor {:.4} %",
+            m * 100.0,
+            lo * 100.0,
+            hi * 100.0,
+            (m - floor) * 100.0
+        );
+    }
+    let (fraction, process_fraction) = (median(results[3].0.clone()), median(results[5].0.clone()));
     let tokio_rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

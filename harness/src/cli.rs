@@ -1,4 +1,8 @@
 //! Command-line definitions (clap derive only). Each `*Args` is turned into a validated plan by its command module.
+//!
+//! The doc comments here are the `--help` text, written in the CLI convention (`<name>` is a placeholder), not
+//! Markdown for rustdoc; hence the allow below.
+#![allow(rustdoc::invalid_html_tags)]
 
 use crate::compare::Thresholds;
 use clap::{Args, Parser, Subcommand, ValueEnum};

@@ -10,7 +10,8 @@
 //! Lifecycle: [`EnergyMeter::start`] opens a window (remembers the counters now); [`EnergyMeter::read`] returns the
 //! energy since that start, per component, and may be called any number of times during the window (each call also
 //! advances wrap-around tracking and, for the model meter, integrates power since the previous read, so a sampler
-//! should read at least once a second for CodeCarbon parity). Calling `start` again opens a fresh window.
+//! should read at least once a second for CodeCarbon parity). [`EnergyMeter::sample`] does the advancing without
+//! building a reading, for a sampler whose owner reads only at the end. Calling `start` again opens a fresh window.
 //!
 //! [`sampler::Sampler`] reads on a timer thread (the cheap way to sample at 10 Hz). Counter arithmetic lives in
 //! [`counter`]; how a process's share is derived from a machine reading lives in
@@ -160,6 +161,12 @@ pub trait EnergyMeter: Send + fmt::Debug {
     fn start(&mut self) -> Result<(), MeterError>;
     /// Energy since the last [`start`](Self::start), per component. [`MeterError::NotStarted`] before any start.
     fn read(&mut self) -> Result<Reading, MeterError>;
+    /// What a read does to the meter's state (wrap-around tracking, the model's power integration) without building
+    /// a [`Reading`]: for a sampler that only keeps the window's integration fine-grained and reads at the end. The
+    /// next `read` returns exactly what it would have had the sample been a read.
+    fn sample(&mut self) -> Result<(), MeterError> {
+        self.read().map(drop)
+    }
 }
 
 /// Why a meter cannot be used or read. Grouped by what the caller does next.
@@ -240,6 +247,11 @@ impl MeterSet {
     /// Opens a window on every meter.
     pub fn start(&mut self) -> Result<(), MeterError> {
         self.meters.iter_mut().try_for_each(|m| m.start())
+    }
+
+    /// [`EnergyMeter::sample`] on every meter.
+    pub fn sample(&mut self) -> Result<(), MeterError> {
+        self.meters.iter_mut().try_for_each(|m| m.sample())
     }
 
     /// Reads every meter and sums by component. The duration is the longest window among them.

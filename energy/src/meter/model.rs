@@ -6,6 +6,9 @@
 //!   CPU time is exact ([`crate::cputime`]), not 10 ms ticks. CodeCarbon also counts the process's children; we
 //!   count the process itself (all its threads, including exited ones).
 //! * RAM: CodeCarbon v3's DIMM rule on total RAM (machine mode) or on the process's resident set (process mode).
+//!   The resident set is re-read at most once every [`RSS_REFRESH`] (CodeCarbon reads it once per measurement):
+//!   the DIMM rule is a step function of whole GiB, and re-reading `statm` on every tick of a 10 Hz sampler cost
+//!   ≈ 0.015 % of a core on the project's VM (`cargo bench -p harness --bench meter_overhead`).
 //!
 //! TDP comes from [`super::tdp`]. Energy is power × time, integrated at every [`EnergyMeter::read`] over the time
 //! since the previous read: read at ≥ 1 Hz for CodeCarbon parity (it samples every second); one read at the end of
@@ -62,6 +65,10 @@ pub fn ram_dimms(gb: f64) -> u32 {
         }
     }
 }
+
+/// How long a process's resident-set reading (and the RAM power derived from it) is reused before `statm` is read
+/// again. The first read of a window always reads it.
+pub const RSS_REFRESH: Seconds = Seconds(1.0);
 
 /// Processor architecture, for the DIMM power.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -174,6 +181,8 @@ pub struct ModelMeter {
     statm: Option<ProcFile>,
     /// The reading's note, formatted once (a sampler reads 10 times a second).
     note: String,
+    /// Process mode: the RAM power from the last `statm` read and when it was read (see [`RSS_REFRESH`]).
+    rss_power: Option<(Seconds, Watts)>,
 }
 
 impl ModelMeter {
@@ -204,6 +213,7 @@ impl ModelMeter {
             config,
             clock,
             window: None,
+            rss_power: None,
         })
     }
 
@@ -239,15 +249,20 @@ impl ModelMeter {
         Ok(ram_power(gb, Arch::current()))
     }
 
-    /// [`ModelMeter::ram_power_now`] through the kept-open `statm` file (the sampler's path).
-    fn ram_power_sampled(&mut self) -> Result<Watts, MeterError> {
+    /// [`ModelMeter::ram_power_now`] through the kept-open `statm` file (the sampler's path), reusing a reading
+    /// younger than [`RSS_REFRESH`] at `now`.
+    fn ram_power_sampled(&mut self, now: Seconds) -> Result<Watts, MeterError> {
         if self.config.ram_power.is_none()
             && let Some(statm) = self.statm.as_mut()
         {
-            return Ok(ram_power(
-                rss_bytes(statm)? as f64 / 1024f64.powi(3),
-                Arch::current(),
-            ));
+            if let Some((at, w)) = self.rss_power
+                && now - at < RSS_REFRESH
+            {
+                return Ok(w);
+            }
+            let w = ram_power(rss_bytes(statm)? as f64 / 1024f64.powi(3), Arch::current());
+            self.rss_power = Some((now, w));
+            return Ok(w);
         }
         self.ram_power_now()
     }
@@ -266,7 +281,44 @@ impl ModelMeter {
         )
     }
 
-    fn sample(&mut self) -> Result<(MachineCpuTimes, Seconds), MeterError> {
+    /// Integrates power from the previous read (or the start) to now.
+    fn advance(&mut self) -> Result<(), MeterError> {
+        if self.window.is_none() {
+            return Err(MeterError::NotStarted(Source::Model));
+        }
+        let (machine, process_cpu) = self.cpu_times()?;
+        let now = self.clock.now();
+        let ram_w = if self.config.ram {
+            self.ram_power_sampled(now)?
+        } else {
+            Watts(0.0)
+        };
+        let max = self.tdp.max_power();
+        let threads = self.cpu.threads;
+        let mode = self.config.mode;
+        let w = self
+            .window
+            .as_mut()
+            .ok_or(MeterError::NotStarted(Source::Model))?;
+        let dt = now - w.last;
+        if dt.0 > 0.0 {
+            let cpu_w = match mode {
+                TrackingMode::Machine => machine_power(max, machine.load_since(&w.machine)),
+                TrackingMode::Process(_) => {
+                    process_power(max, process_cpu - w.process_cpu, dt, threads)
+                }
+            };
+            w.cpu += cpu_w.over(dt);
+            w.ram += ram_w.over(dt);
+            w.last_cpu_power = cpu_w;
+            w.last = now;
+            w.machine = machine;
+            w.process_cpu = process_cpu;
+        }
+        Ok(())
+    }
+
+    fn cpu_times(&mut self) -> Result<(MachineCpuTimes, Seconds), MeterError> {
         let machine = match self.config.mode {
             TrackingMode::Machine => {
                 cputime::machine_cpu_times_from(&mut self.stat).map_err(|err| MeterError::Io {
@@ -305,8 +357,9 @@ impl EnergyMeter for ModelMeter {
     }
 
     fn start(&mut self) -> Result<(), MeterError> {
-        let (machine, process_cpu) = self.sample()?;
+        let (machine, process_cpu) = self.cpu_times()?;
         let now = self.clock.now();
+        self.rss_power = None;
         self.window = Some(Window {
             start: now,
             last: now,
@@ -319,39 +372,16 @@ impl EnergyMeter for ModelMeter {
         Ok(())
     }
 
+    fn sample(&mut self) -> Result<(), MeterError> {
+        self.advance()
+    }
+
     fn read(&mut self) -> Result<Reading, MeterError> {
-        if self.window.is_none() {
-            return Err(MeterError::NotStarted(Source::Model));
-        }
-        let (machine, process_cpu) = self.sample()?;
-        let ram_w = if self.config.ram {
-            self.ram_power_sampled()?
-        } else {
-            Watts(0.0)
-        };
-        let now = self.clock.now();
-        let max = self.tdp.max_power();
-        let threads = self.cpu.threads;
-        let mode = self.config.mode;
+        self.advance()?;
         let w = self
             .window
-            .as_mut()
+            .as_ref()
             .ok_or(MeterError::NotStarted(Source::Model))?;
-        let dt = now - w.last;
-        if dt.0 > 0.0 {
-            let cpu_w = match mode {
-                TrackingMode::Machine => machine_power(max, machine.load_since(&w.machine)),
-                TrackingMode::Process(_) => {
-                    process_power(max, process_cpu - w.process_cpu, dt, threads)
-                }
-            };
-            w.cpu += cpu_w.over(dt);
-            w.ram += ram_w.over(dt);
-            w.last_cpu_power = cpu_w;
-            w.last = now;
-            w.machine = machine;
-            w.process_cpu = process_cpu;
-        }
         let mut energy = BTreeMap::new();
         if self.config.cpu {
             energy.insert(Component::CpuModel, w.cpu);
@@ -361,7 +391,7 @@ impl EnergyMeter for ModelMeter {
         }
         Ok(Reading {
             source: Source::Model,
-            duration: now - w.start,
+            duration: w.last - w.start,
             energy,
             resolution: None,
             notes: vec![self.note.clone()],
@@ -453,6 +483,90 @@ mod tests {
         fs::write(&path, "5000\n").expect("fixture");
         let err = rss_bytes(&mut ProcFile::new(path.clone())).expect_err("malformed");
         assert!(err.to_string().contains("statm"), "{err}");
+    }
+
+    #[test]
+    fn process_mode_rereads_the_resident_set_once_a_refresh_interval() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        fs::write(dir.path().join("meminfo"), "MemTotal: 8388608 kB\n").expect("meminfo");
+        fs::write(dir.path().join("cpuinfo"), "processor\t: 0\n").expect("cpuinfo");
+        fs::create_dir(dir.path().join("self")).expect("self");
+        let statm = dir.path().join("self").join("statm");
+        let pages = |gib: u64| format!("1 {} 0 0 0 0 0\n", (gib << 30) / page_size());
+        fs::write(&statm, pages(1)).expect("statm");
+        let clock = clock::ManualClock::new();
+        let config = ModelConfig {
+            proc_root: dir.path().into(),
+            mode: TrackingMode::Process(ProcessRef::Current),
+            ..ModelConfig::default()
+        };
+        let mut m = ModelMeter::open_with_clock(config, Arc::new(clock.clone())).expect("open");
+        let ram = |r: &Reading| r.energy[&Component::RamModel].0;
+        m.start().expect("start");
+        clock.advance(Seconds(0.5));
+        // 1 GiB resident: two DIMMs' worth (the floor), 10 W.
+        assert!((ram(&m.read().expect("read")) - 5.0).abs() < 1e-9);
+        // 40 GiB resident (four DIMMs, 20 W), but the 1 GiB reading is 0.9 s old: still 10 W.
+        fs::write(&statm, pages(40)).expect("statm");
+        clock.advance(Seconds(0.9));
+        assert!((ram(&m.read().expect("read")) - 14.0).abs() < 1e-9);
+        // 1.0 s old: re-read, 20 W for this interval.
+        clock.advance(Seconds(0.1));
+        assert!((ram(&m.read().expect("read")) - 16.0).abs() < 1e-9);
+        // A new window re-reads at its first read whatever the age.
+        fs::write(&statm, pages(1)).expect("statm");
+        m.start().expect("start");
+        clock.advance(Seconds(0.5));
+        assert!((ram(&m.read().expect("read")) - 5.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn a_sample_integrates_like_a_read_without_building_one() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        fs::write(dir.path().join("meminfo"), "MemTotal: 8388608 kB\n").expect("meminfo");
+        fs::write(
+            dir.path().join("cpuinfo"),
+            "processor\t: 0\nprocessor\t: 1\n",
+        )
+        .expect("cpuinfo");
+        let stat = dir.path().join("stat");
+        fs::write(&stat, "cpu  0 0 0 0 0 0 0 0\n").expect("stat");
+        let clock = clock::ManualClock::new();
+        let open = || {
+            let config = ModelConfig {
+                proc_root: dir.path().into(),
+                ..ModelConfig::default()
+            };
+            let mut m = ModelMeter::open_with_clock(config, Arc::new(clock.clone())).expect("open");
+            m.start().expect("start");
+            m
+        };
+        let (mut sampled, mut read, mut once) = (open(), open(), open());
+        assert!(matches!(
+            ModelMeter::open(ModelConfig {
+                proc_root: dir.path().into(),
+                ..ModelConfig::default()
+            })
+            .expect("open")
+            .sample(),
+            Err(MeterError::NotStarted(Source::Model))
+        ));
+        // 1 s fully busy, then 1 s idle: the cubic curve makes per-interval integration differ from one read at
+        // the end, so a sample that did not integrate would show.
+        fs::write(&stat, "cpu  200 0 0 0 0 0 0 0\n").expect("stat");
+        clock.advance(Seconds(1.0));
+        sampled.sample().expect("sample");
+        read.read().expect("read");
+        fs::write(&stat, "cpu  200 0 0 200 0 0 0 0\n").expect("stat");
+        clock.advance(Seconds(1.0));
+        let (a, b, c) = (
+            sampled.read().expect("read"),
+            read.read().expect("read"),
+            once.read().expect("read"),
+        );
+        assert_eq!(a, b);
+        let cpu = |r: &Reading| r.energy[&Component::CpuModel].0;
+        assert!(cpu(&a) > cpu(&c) * 1.5, "{a:?} vs one read {c:?}");
     }
 
     #[test]

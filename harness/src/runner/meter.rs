@@ -141,10 +141,11 @@ impl RunMeter {
         }
         .map_err(|e| anyhow::anyhow!("reading CPU times for attribution: {e}"))?;
         let set = Arc::clone(&self.set);
-        // A failed intermediate read is retried by the next tick and by `end`, which reports errors.
+        // The ticks only keep the model's integration fine-grained (and wrap-around tracked): `end` reads. A failed
+        // sample is retried by the next tick and by `end`, which reports errors.
         let sampler = Sampler::spawn("meter-sampler", SAMPLE_INTERVAL, move || {
             if let Ok(mut s) = set.lock() {
-                let _ = s.read();
+                let _ = s.sample();
             }
         })
         .map_err(|e| anyhow::anyhow!("starting the meter sampler thread: {e}"))?;
