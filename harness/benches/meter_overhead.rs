@@ -54,11 +54,11 @@ fn main() {
     );
 
     // The sampler's whole cost at 10 Hz: wake-ups and meter reads, as the process's own CPU time over 10 s while
-    // nothing else runs in it. First the same thread with an empty tick (the wake-up floor), then with the reads,
-    // then a tokio interval loop for comparison (what the sampler used to be).
+    // nothing else runs in it: an empty tick (the wake-up floor), a bare /proc/stat read, the model meter in both
+    // modes; then a tokio interval loop for comparison (what the sampler used to be).
     let seconds = 10.0;
-    // Process mode (the model meter's CPU share of this process, RSS from statm): what `harness bench` in-process and
-    // the app's live energy metrics sample.
+    // Process mode (the model meter's CPU share of this process, RSS from statm): what the app's live energy metrics
+    // sample. `harness bench` and `harness monitor` use the default, machine mode.
     let process_mode = MeterConfig {
         model: ModelConfig {
             mode: TrackingMode::Process(ProcessRef::Current),
