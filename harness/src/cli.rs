@@ -275,7 +275,7 @@ pub struct ReportArgs {
     pub out: PathBuf,
     /// Family-wise significance level; whiskers are 1 - alpha intervals.
     #[arg(long, default_value_t = crate::compare::DEFAULT_ALPHA)]
-    pub alpha: f64,
+    pub alpha: crate::compare::Alpha,
     /// Noise threshold, as for `harness compare`.
     #[arg(long, default_value = "3%")]
     pub threshold: Thresholds,
@@ -320,7 +320,7 @@ pub struct CompareArgs {
     pub out: Option<PathBuf>,
     /// Family-wise significance level (Holm–Bonferroni across all metrics); intervals are at 1 - alpha.
     #[arg(long, default_value_t = crate::compare::DEFAULT_ALPHA)]
-    pub alpha: f64,
+    pub alpha: crate::compare::Alpha,
     /// Noise threshold: `5%` for every metric, or per group `energy=3%,emissions=3%,latency=5%,throughput=3%`.
     #[arg(long, default_value = "3%")]
     pub threshold: Thresholds,
@@ -412,7 +412,7 @@ pub struct AbArgs {
     pub threshold: Thresholds,
     /// Family-wise significance level, as for `harness compare`.
     #[arg(long, default_value_t = crate::compare::DEFAULT_ALPHA)]
-    pub alpha: f64,
+    pub alpha: crate::compare::Alpha,
     /// Further `bench` options for both sides, after `--` (not --repetitions, --out or --format).
     #[arg(last = true, value_name = "BENCH_ARGS")]
     pub bench_args: Vec<String>,

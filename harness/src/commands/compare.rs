@@ -33,12 +33,6 @@ impl TryFrom<CompareArgs> for ComparePlan {
                 a.runs.len()
             ),
         };
-        if !(a.alpha > 0.0 && a.alpha < 1.0) {
-            anyhow::bail!(
-                "--alpha {} must lie strictly between 0 and 1 (e.g. --alpha 0.01)",
-                a.alpha
-            );
-        }
         let settings = CompareSettings {
             alpha: a.alpha,
             thresholds: a.threshold,

@@ -7,12 +7,6 @@ use crate::export::html::{ReportInput, render};
 use std::process::ExitCode;
 
 pub fn run(a: ReportArgs) -> anyhow::Result<ExitCode> {
-    if !(a.alpha > 0.0 && a.alpha < 1.0) {
-        anyhow::bail!(
-            "--alpha {} must lie strictly between 0 and 1 (e.g. --alpha 0.01)",
-            a.alpha
-        );
-    }
     let settings = CompareSettings {
         alpha: a.alpha,
         thresholds: a.threshold,
@@ -32,7 +26,7 @@ pub fn run(a: ReportArgs) -> anyhow::Result<ExitCode> {
         run: &run,
         run_label: &a.run,
         baseline: base.as_ref().zip(comparison.as_ref()),
-        alpha: a.alpha,
+        alpha: a.alpha.get(),
     };
     let bytes = render(&input)?;
     crate::record::store::write_atomic(&a.out, &bytes)?;

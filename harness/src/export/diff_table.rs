@@ -92,7 +92,7 @@ pub fn render(c: &Comparison, colour: bool) -> Vec<u8> {
         "overall: {} ({reg} regressed, {imp} improved, {unch} unchanged, {inc} inconclusive; alpha {}, {:.0}% intervals)",
         c.verdict,
         c.settings.alpha,
-        (1.0 - c.settings.alpha) * 100.0
+        c.settings.alpha.confidence() * 100.0
     );
     let _ = writeln!(out, "{}", paint(&summary, c.verdict, colour));
     out.into_bytes()

@@ -55,7 +55,7 @@ pub fn render(c: &Comparison) -> Vec<u8> {
         side_line("candidate", &c.candidate)
     );
     let _ = writeln!(out);
-    let conf = (1.0 - c.settings.alpha) * 100.0;
+    let conf = c.settings.alpha.confidence() * 100.0;
     for w in &c.workloads {
         let _ = writeln!(out, "#### `{}`: {}", w.name, badge(w.verdict));
         let _ = writeln!(out);

@@ -1,0 +1,85 @@
+//! Guards: what makes two runs not comparable, and the loud warnings every exporter shows. The machine guard blocks
+//! energy and emissions verdicts when machines or meter sources differ (unless `--allow-cross-machine`).
+
+use super::Side;
+use crate::record::schema::RunResult;
+use std::collections::BTreeSet;
+
+pub(super) fn side(run: &RunResult, label: &str) -> Side {
+    let used: BTreeSet<String> = run
+        .meters
+        .iter()
+        .filter(|m| m.used)
+        .map(|m| m.source.clone())
+        .collect();
+    Side {
+        label: label.to_string(),
+        run_id: run.run_id.clone(),
+        git_commit: run.git.commit.clone(),
+        machine_fingerprint: run.machine.fingerprint.clone(),
+        hostname: run.machine.hostname.clone(),
+        meter_sources: used.into_iter().collect(),
+        intensity_source: run.intensity.source.clone(),
+        intensity_g_per_kwh: run.intensity.intensity_g_per_kwh,
+    }
+}
+
+pub(super) fn guard_warning(what: &str, allowed: bool) -> String {
+    if allowed {
+        format!(
+            "CROSS-MACHINE: {what}; compared anyway because of --allow-cross-machine, so energy and emissions changes may come from the hardware or meter, not the code"
+        )
+    } else {
+        format!(
+            "CROSS-MACHINE: {what}; energy and emissions verdicts are Inconclusive (pass --allow-cross-machine to compare them anyway)"
+        )
+    }
+}
+
+/// The machine guard: returns whether the machines or meter sources differ, and warns loudly when they do.
+pub(super) fn machine_guard(base: &Side, cand: &Side, allowed: bool, warnings: &mut Vec<String>) -> bool {
+    let mut differs = false;
+    if base.machine_fingerprint != cand.machine_fingerprint {
+        differs = true;
+        let what = format!(
+            "base and candidate ran on different machines (fingerprint {} on {} vs {} on {})",
+            base.machine_fingerprint, base.hostname, cand.machine_fingerprint, cand.hostname
+        );
+        warnings.push(guard_warning(&what, allowed));
+    }
+    if base.meter_sources != cand.meter_sources {
+        differs = true;
+        let what = format!(
+            "base used meters [{}] and candidate used [{}]",
+            base.meter_sources.join(", "),
+            cand.meter_sources.join(", ")
+        );
+        warnings.push(guard_warning(&what, allowed));
+    }
+    differs
+}
+
+pub(super) fn note_run_warnings(
+    base: &RunResult,
+    cand: &RunResult,
+    bs: &Side,
+    cs: &Side,
+    warnings: &mut Vec<String>,
+) {
+    for (run, s, which) in [(base, bs, "base"), (cand, cs, "candidate")] {
+        if !run.complete {
+            warnings.push(format!("{which} run {} is incomplete (interrupted or failed): it is compared as far as it got", s.run_id));
+        }
+        if s.meter_sources.iter().any(|m| m == "fake") {
+            warnings.push(format!("{which} energy comes from the FAKE meter: energy and emissions verdicts test the harness, not the code"));
+        }
+    }
+    if bs.intensity_g_per_kwh != cs.intensity_g_per_kwh
+        || bs.intensity_source != cs.intensity_source
+    {
+        warnings.push(format!(
+            "carbon intensity differs ({} {} gCO2e/kWh in the base vs {} {} in the candidate): emissions changes include the grid, not only the code",
+            bs.intensity_source, bs.intensity_g_per_kwh, cs.intensity_source, cs.intensity_g_per_kwh
+        ));
+    }
+}

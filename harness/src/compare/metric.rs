@@ -1,0 +1,109 @@
+//! [`Metric`]: what `compare` tests per workload, with its unit, direction and noise-threshold group.
+
+use crate::record::schema::RepetitionSample;
+use serde::Serialize;
+
+/// A compared metric; the serialized name ends in its unit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Metric {
+    #[serde(rename = "energy_j_per_op")]
+    EnergyPerOp,
+    #[serde(rename = "emissions_g_per_op")]
+    EmissionsPerOp,
+    #[serde(rename = "latency_p50_s")]
+    LatencyP50,
+    #[serde(rename = "latency_p95_s")]
+    LatencyP95,
+    #[serde(rename = "latency_p99_s")]
+    LatencyP99,
+    #[serde(rename = "throughput_ops_per_s")]
+    Throughput,
+}
+
+impl Metric {
+    /// Every metric, in report order.
+    pub const ALL: [Metric; 6] = [
+        Metric::EnergyPerOp,
+        Metric::EmissionsPerOp,
+        Metric::LatencyP50,
+        Metric::LatencyP95,
+        Metric::LatencyP99,
+        Metric::Throughput,
+    ];
+
+    /// Machine name, ending in the unit (`energy_j_per_op`).
+    pub fn key(self) -> &'static str {
+        match self {
+            Metric::EnergyPerOp => "energy_j_per_op",
+            Metric::EmissionsPerOp => "emissions_g_per_op",
+            Metric::LatencyP50 => "latency_p50_s",
+            Metric::LatencyP95 => "latency_p95_s",
+            Metric::LatencyP99 => "latency_p99_s",
+            Metric::Throughput => "throughput_ops_per_s",
+        }
+    }
+
+    /// Human label for tables.
+    pub fn label(self) -> &'static str {
+        match self {
+            Metric::EnergyPerOp => "energy / op",
+            Metric::EmissionsPerOp => "emissions / op",
+            Metric::LatencyP50 => "latency p50",
+            Metric::LatencyP95 => "latency p95",
+            Metric::LatencyP99 => "latency p99",
+            Metric::Throughput => "throughput",
+        }
+    }
+
+    /// Base SI unit of the values: `J`, `gCO2e`, `s`, `ops/s`.
+    pub fn unit(self) -> &'static str {
+        match self {
+            Metric::EnergyPerOp => "J",
+            Metric::EmissionsPerOp => "gCO2e",
+            Metric::LatencyP50 | Metric::LatencyP95 | Metric::LatencyP99 => "s",
+            Metric::Throughput => "ops/s",
+        }
+    }
+
+    /// The `--threshold` key that sets this metric's noise band.
+    pub fn group(self) -> MetricGroup {
+        match self {
+            Metric::EnergyPerOp => MetricGroup::Energy,
+            Metric::EmissionsPerOp => MetricGroup::Emissions,
+            Metric::LatencyP50 | Metric::LatencyP95 | Metric::LatencyP99 => MetricGroup::Latency,
+            Metric::Throughput => MetricGroup::Throughput,
+        }
+    }
+
+    pub fn higher_is_better(self) -> bool {
+        self == Metric::Throughput
+    }
+
+    /// Energy and emissions are only comparable on the same machine with the same meter.
+    pub fn needs_same_machine(self) -> bool {
+        matches!(self, Metric::EnergyPerOp | Metric::EmissionsPerOp)
+    }
+
+    /// This metric's value in one repetition.
+    pub fn of(self, rep: &RepetitionSample) -> f64 {
+        match self {
+            Metric::EnergyPerOp => rep.energy_j_per_op,
+            Metric::EmissionsPerOp => rep.emissions_g_per_op,
+            Metric::LatencyP50 => rep.latency_s.p50,
+            Metric::LatencyP95 => rep.latency_s.p95,
+            Metric::LatencyP99 => rep.latency_s.p99,
+            Metric::Throughput => rep.throughput_ops_per_s,
+        }
+    }
+}
+
+/// Groups of metrics sharing one noise threshold (`--threshold energy=3%,latency=5%`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MetricGroup {
+    Energy,
+    Emissions,
+    Latency,
+    Throughput,
+}

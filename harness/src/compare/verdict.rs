@@ -1,0 +1,290 @@
+//! Per-metric verdicts: run the test, adjust the p-values of the whole comparison together (Holm–Bonferroni), then
+//! decide each verdict with the table of the [`super`] module doc.
+
+use super::metric::Metric;
+use super::{CompareSettings, WorkloadComparison};
+use crate::record::schema::RepetitionSample;
+use crate::stats::{LogRatioTest, Sample, holm_adjust, log_ratio_test};
+use serde::Serialize;
+use std::collections::BTreeSet;
+use std::fmt;
+
+/// The outcome for one metric, one workload, or the whole comparison.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    Regressed,
+    Improved,
+    Unchanged,
+    Inconclusive,
+}
+
+impl fmt::Display for Verdict {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Verdict::Regressed => "regressed",
+            Verdict::Improved => "improved",
+            Verdict::Unchanged => "unchanged",
+            Verdict::Inconclusive => "inconclusive",
+        })
+    }
+}
+
+/// A relative change (`candidate / base − 1`) and its interval.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Change {
+    pub relative: f64,
+    pub lower: f64,
+    pub upper: f64,
+}
+
+/// One metric of one workload.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MetricComparison {
+    pub metric: Metric,
+    pub unit: &'static str,
+    pub higher_is_better: bool,
+    /// Arithmetic mean over the base repetitions (NaN never appears: absent when no repetition had a finite value).
+    pub base_mean: Option<f64>,
+    pub candidate_mean: Option<f64>,
+    pub base_n: usize,
+    pub candidate_n: usize,
+    /// Absent when the metric could not be tested.
+    pub change: Option<Change>,
+    /// Two-sided Welch p-value, before adjustment.
+    pub p_value: Option<f64>,
+    /// Holm–Bonferroni adjusted p-value across every tested metric of the comparison.
+    pub p_adjusted: Option<f64>,
+    /// Noise band as a fraction.
+    pub threshold: f64,
+    pub verdict: Verdict,
+    /// Why the verdict is what it is, in words.
+    pub reason: String,
+    /// Base and candidate samples, for reports.
+    #[serde(skip)]
+    pub base_samples: Vec<f64>,
+    #[serde(skip)]
+    pub candidate_samples: Vec<f64>,
+    /// The raw test in log space (kept so verdicts are decided without a round trip through percentages).
+    #[serde(skip)]
+    pub test: Option<LogRatioTest>,
+}
+
+fn finite_mean(v: &[f64]) -> Option<f64> {
+    let finite: Vec<f64> = v.iter().copied().filter(|x| x.is_finite()).collect();
+    (!finite.is_empty()).then(|| finite.iter().sum::<f64>() / finite.len() as f64)
+}
+
+/// Run the test for one metric; the verdict is decided later, once all p-values are known.
+pub(super) fn test_metric(
+    metric: Metric,
+    base: &[RepetitionSample],
+    cand: &[RepetitionSample],
+    settings: CompareSettings,
+    blocked: bool,
+) -> MetricComparison {
+    let bv: Vec<f64> = base.iter().map(|r| metric.of(r)).collect();
+    let cv: Vec<f64> = cand.iter().map(|r| metric.of(r)).collect();
+    let mut out = MetricComparison {
+        metric,
+        unit: metric.unit(),
+        higher_is_better: metric.higher_is_better(),
+        base_mean: finite_mean(&bv),
+        candidate_mean: finite_mean(&cv),
+        base_n: bv.len(),
+        candidate_n: cv.len(),
+        change: None,
+        p_value: None,
+        p_adjusted: None,
+        threshold: settings.thresholds.for_metric(metric),
+        verdict: Verdict::Inconclusive,
+        reason: String::new(),
+        base_samples: bv.clone(),
+        candidate_samples: cv.clone(),
+        test: None,
+    };
+    let tested = Sample::new(bv)
+        .map_err(|e| format!("base: {e}"))
+        .and_then(|b| {
+            Sample::new(cv)
+                .map(|c| (b, c))
+                .map_err(|e| format!("candidate: {e}"))
+        })
+        .and_then(|(b, c)| log_ratio_test(&b, &c, settings.alpha.get()).map_err(|e| e.to_string()));
+    match tested {
+        Ok(t) => {
+            let (lower, upper) = t.relative_interval();
+            out.change = Some(Change {
+                relative: t.relative_change(),
+                lower,
+                upper,
+            });
+            out.test = Some(t);
+            if blocked && metric.needs_same_machine() {
+                out.reason =
+                    "not comparable across machines or meter sources (machine guard)".into();
+            } else {
+                out.p_value = Some(t.p_value);
+            }
+        }
+        Err(e) => out.reason = format!("cannot test: {e}"),
+    }
+    out
+}
+
+/// Holm-adjust every tested p-value of the comparison, then decide each verdict.
+pub(super) fn adjust_and_decide(workloads: &mut [WorkloadComparison], settings: CompareSettings) {
+    let raw: Vec<f64> = workloads
+        .iter()
+        .flat_map(|w| &w.metrics)
+        .filter_map(|m| m.p_value)
+        .collect();
+    let mut adjusted = holm_adjust(&raw).into_iter();
+    for w in workloads.iter_mut() {
+        for m in w.metrics.iter_mut() {
+            let (Some(_), Some(test)) = (m.p_value, m.test) else {
+                continue;
+            };
+            let p_adj = adjusted.next().unwrap_or(1.0);
+            m.p_adjusted = Some(p_adj);
+            let adjusted_test = LogRatioTest {
+                p_value: p_adj,
+                ..test
+            };
+            (m.verdict, m.reason) = decide(
+                &adjusted_test,
+                settings.alpha.get(),
+                m.threshold,
+                m.higher_is_better,
+            );
+        }
+        w.verdict = overall(w.metrics.iter().map(|m| m.verdict));
+    }
+}
+
+/// The verdict table of the module doc, for one metric. `test.p_value` must already be adjusted.
+pub fn decide(
+    test: &LogRatioTest,
+    alpha: f64,
+    threshold: f64,
+    higher_is_better: bool,
+) -> (Verdict, String) {
+    let band = threshold.ln_1p();
+    let (lo, hi) = if higher_is_better {
+        (-test.log_upper, -test.log_lower)
+    } else {
+        (test.log_lower, test.log_upper)
+    };
+    let pct = threshold * 100.0;
+    let significant = test.p_value < alpha;
+    if !significant {
+        return (
+            Verdict::Unchanged,
+            format!(
+                "no significant change (adjusted p {:.3} ≥ {alpha})",
+                test.p_value
+            ),
+        );
+    }
+    if lo > band {
+        (
+            Verdict::Regressed,
+            format!("significant and the whole interval is worse than the {pct:.1}% noise band"),
+        )
+    } else if hi < -band {
+        (
+            Verdict::Improved,
+            format!("significant and the whole interval is better than the {pct:.1}% noise band"),
+        )
+    } else if lo >= -band && hi <= band {
+        (
+            Verdict::Unchanged,
+            format!("significant but within the {pct:.1}% noise band"),
+        )
+    } else {
+        (
+            Verdict::Inconclusive,
+            format!(
+                "significant, but the interval reaches into the {pct:.1}% noise band: repeat with more --repetitions"
+            ),
+        )
+    }
+}
+
+/// Combine verdicts: any Regressed wins, then Improved, then Inconclusive, else Unchanged.
+pub fn overall(verdicts: impl Iterator<Item = Verdict>) -> Verdict {
+    let all: BTreeSet<Verdict> = verdicts.collect();
+    [Verdict::Regressed, Verdict::Improved, Verdict::Inconclusive]
+        .into_iter()
+        .find(|v| all.contains(v))
+        .unwrap_or(Verdict::Unchanged)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(lo: f64, hi: f64, p: f64) -> LogRatioTest {
+        LogRatioTest {
+            log_change: (lo + hi) / 2.0,
+            log_lower: lo,
+            log_upper: hi,
+            p_value: p,
+            degrees_of_freedom: 10.0,
+        }
+    }
+
+    #[test]
+    fn decide_follows_the_table() {
+        let band = 0.03f64.ln_1p();
+        assert_eq!(
+            decide(&t(band + 0.01, band + 0.05, 0.001), 0.01, 0.03, false).0,
+            Verdict::Regressed
+        );
+        assert_eq!(
+            decide(&t(-band - 0.05, -band - 0.01, 0.001), 0.01, 0.03, false).0,
+            Verdict::Improved
+        );
+        assert_eq!(
+            decide(&t(0.005, 0.01, 0.001), 0.01, 0.03, false).0,
+            Verdict::Unchanged
+        );
+        assert_eq!(
+            decide(&t(0.01, 0.2, 0.001), 0.01, 0.03, false).0,
+            Verdict::Inconclusive
+        );
+        assert_eq!(
+            decide(&t(band + 0.01, band + 0.05, 0.02), 0.01, 0.03, false).0,
+            Verdict::Unchanged
+        );
+    }
+
+    #[test]
+    fn throughput_going_down_is_a_regression() {
+        let band = 0.03f64.ln_1p();
+        assert_eq!(
+            decide(&t(-band - 0.05, -band - 0.01, 0.001), 0.01, 0.03, true).0,
+            Verdict::Regressed
+        );
+        assert_eq!(
+            decide(&t(band + 0.01, band + 0.05, 0.001), 0.01, 0.03, true).0,
+            Verdict::Improved
+        );
+    }
+
+    #[test]
+    fn overall_prefers_regressed_then_improved_then_inconclusive() {
+        use Verdict::*;
+        assert_eq!(
+            overall([Unchanged, Improved, Regressed].into_iter()),
+            Regressed
+        );
+        assert_eq!(
+            overall([Unchanged, Inconclusive, Improved].into_iter()),
+            Improved
+        );
+        assert_eq!(overall([Unchanged, Inconclusive].into_iter()), Inconclusive);
+        assert_eq!(overall([Unchanged].into_iter()), Unchanged);
+        assert_eq!(overall(std::iter::empty()), Unchanged);
+    }
+}
