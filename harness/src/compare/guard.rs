@@ -37,7 +37,12 @@ pub(super) fn guard_warning(what: &str, allowed: bool) -> String {
 }
 
 /// The machine guard: returns whether the machines or meter sources differ, and warns loudly when they do.
-pub(super) fn machine_guard(base: &Side, cand: &Side, allowed: bool, warnings: &mut Vec<String>) -> bool {
+pub(super) fn machine_guard(
+    base: &Side,
+    cand: &Side,
+    allowed: bool,
+    warnings: &mut Vec<String>,
+) -> bool {
     let mut differs = false;
     if base.machine_fingerprint != cand.machine_fingerprint {
         differs = true;

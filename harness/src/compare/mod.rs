@@ -207,4 +207,3 @@ pub fn compare(
 fn find<'a>(run: &'a RunResult, name: &str) -> Option<&'a WorkloadResult> {
     run.workloads.iter().find(|w| w.name == name)
 }
-

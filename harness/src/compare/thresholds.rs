@@ -175,7 +175,12 @@ mod tests {
             let e = bad.parse::<Alpha>().expect_err(bad);
             assert!(e.contains("strictly between 0 and 1"), "{bad}: {e}");
         }
-        assert!("abc".parse::<Alpha>().expect_err("text").contains("not a number"));
+        assert!(
+            "abc"
+                .parse::<Alpha>()
+                .expect_err("text")
+                .contains("not a number")
+        );
         assert_eq!(DEFAULT_ALPHA.to_string(), "0.05");
     }
 }
