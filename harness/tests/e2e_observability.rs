@@ -365,6 +365,16 @@ fn pushed_metrics_and_every_grafana_panel_reach_prometheus() {
     assert!(!alert.is_empty(), "CarbonRegression did not fire");
 
     let app_running = std::env::var("CARBON_HARNESS_E2E_APP").is_ok();
+    if app_running {
+        // The app labels its requests with the route's path, the value the workshop's queries filter on.
+        for selector in [
+            r#"requests_total{job="app",endpoint="/carbon_intensity",status="200"}"#,
+            r#"endpoint:request_latency_seconds:p95_5m{job="app",endpoint="/carbon_intensity"}"#,
+        ] {
+            let result = prom.wait_for(selector, Duration::from_secs(20));
+            assert!(!result.is_empty(), "no series for {selector}");
+        }
+    }
     let mut dashboards: Vec<PathBuf> = std::fs::read_dir(repo_root().join("grafana/dashboards"))
         .expect("grafana/dashboards")
         .map(|e| e.expect("entry").path())

@@ -239,9 +239,9 @@ fn target_mode_drives_a_live_workloads_serve_through_all_three_workloads() {
         .text()
         .expect("text");
     for needle in [
-        "requests_total{endpoint=\"carbon_intensity\",status=\"200\"}",
-        "requests_total{endpoint=\"predict_carbon_intensity\",status=\"200\"}",
-        "requests_total{endpoint=\"chat_emissions\",status=\"200\"}",
+        "requests_total{endpoint=\"/carbon_intensity\",status=\"200\"}",
+        "requests_total{endpoint=\"/predict_carbon_intensity\",status=\"200\"}",
+        "requests_total{endpoint=\"/chat_emissions\",status=\"200\"}",
         "llm_requests_total{model=\"gpt-4o-mini\",status=\"ok\"}",
     ] {
         assert!(metrics.contains(needle), "{needle} not in /metrics");

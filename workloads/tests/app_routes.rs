@@ -222,7 +222,7 @@ async fn metrics_count_real_statuses_and_accept_query_strings() {
             .starts_with("text/plain")
     );
     assert!(
-        text.contains(r#"requests_total{endpoint="carbon_intensity",status="503"} 1"#),
+        text.contains(r#"requests_total{endpoint="/carbon_intensity",status="503"} 1"#),
         "{text}"
     );
     assert!(
@@ -230,10 +230,29 @@ async fn metrics_count_real_statuses_and_accept_query_strings() {
         "{text}"
     );
     assert!(
-        text.contains("request_latency_seconds_bucket{endpoint=\"carbon_intensity\""),
+        text.contains("request_latency_seconds_bucket{endpoint=\"/carbon_intensity\""),
         "{text}"
     );
     assert!(text.contains("process_cpu_seconds_total"), "{text}");
+}
+
+/// The `endpoint` label is the route's request path, as in the workshop app whose queries filter on it.
+#[tokio::test]
+async fn requests_total_is_labelled_with_the_request_path() {
+    let g = grid(MockGridConfig::default()).await;
+    let app = app_for(state(&g.server.base_url(), KEY, LONG, T, 0));
+    let (status, _, _) = get_json(&app, "/carbon_intensity?zone=FR").await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, _, text) = call(&app, "GET", "/metrics", None, Body::empty()).await;
+    assert!(
+        text.contains(r#"requests_total{endpoint="/carbon_intensity",status="200"} 1"#),
+        "{text}"
+    );
+    assert!(
+        text.contains(r#"request_latency_seconds_count{endpoint="/carbon_intensity"} 1"#),
+        "{text}"
+    );
+    assert!(!text.contains(r#"endpoint="carbon_intensity""#), "{text}");
 }
 
 #[tokio::test]

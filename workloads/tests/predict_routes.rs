@@ -177,7 +177,7 @@ async fn metrics_count_predictions_and_real_statuses() {
         get_json(&app, uri).await;
     }
     let (_, _, text) = call(&app, "GET", "/metrics", None, Body::empty()).await;
-    let ep = ("endpoint", "predict_carbon_intensity");
+    let ep = ("endpoint", "/predict_carbon_intensity");
     assert_eq!(
         sample(&text, "requests_total", &[ep, ("status", "200")]),
         2.0,
@@ -191,7 +191,7 @@ async fn metrics_count_predictions_and_real_statuses() {
         sample(
             &text,
             "requests_total",
-            &[("endpoint", "predict"), ("status", "200")]
+            &[("endpoint", "/predict"), ("status", "200")]
         ),
         1.0
     );

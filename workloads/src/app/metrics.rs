@@ -8,7 +8,8 @@
 //! | `predictions_total` | counter | `model`, `classification` |
 //! | `process_*` | process collector (Linux) | |
 //!
-//! `endpoint` is an [`Endpoint`] (route template), so unknown paths count as `other` and cardinality stays bounded.
+//! `endpoint` is an [`Endpoint`]: the request path of the route template (`/carbon_intensity`, `/predict`, ...), the
+//! value the workshop app used and its queries filter on. Unknown paths count as `other`, so cardinality stays bounded.
 
 use prometheus::{
     Encoder, GaugeVec, HistogramOpts, HistogramVec, IntCounterVec, Opts, Registry, TextEncoder,
@@ -58,12 +59,9 @@ impl Endpoint {
         }
     }
 
-    /// The label value (`carbon_intensity`, ..., `other`).
+    /// The label value: the route's path (`/carbon_intensity`, ...), or `other` for any unknown path.
     pub fn as_str(self) -> &'static str {
-        match self.path() {
-            Some(p) => &p[1..],
-            None => "other",
-        }
+        self.path().unwrap_or("other")
     }
 
     /// The endpoint of a request path (query strings are not part of the path).
@@ -186,7 +184,7 @@ mod tests {
         assert_eq!(Endpoint::from_path("/carbon_intensity/"), Endpoint::Other);
         assert_eq!(
             Endpoint::PredictCarbonIntensity.as_str(),
-            "predict_carbon_intensity"
+            "/predict_carbon_intensity"
         );
         assert_eq!(Endpoint::Other.as_str(), "other");
     }
