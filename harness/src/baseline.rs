@@ -43,6 +43,11 @@ pub fn load_run(path: &Path) -> Result<RunResult, BaselineError> {
     Ok(store::load(path)?)
 }
 
+/// Load a run given on the command line as a path or a baseline name in `dir` ([`resolve`], then [`load_run`]).
+pub fn load(arg: &str, dir: &Path) -> Result<RunResult, BaselineError> {
+    load_run(&resolve(arg, dir)?)
+}
+
 /// Check a baseline name (it becomes a file name).
 pub fn validate_name(name: &str) -> Result<(), BaselineError> {
     let ok = !name.is_empty()

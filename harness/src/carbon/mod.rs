@@ -11,6 +11,8 @@
 
 pub mod electricity_maps;
 
+use crate::record::schema::IntensityInfo;
+use anyhow::{Context as _, bail};
 use electricity_maps::{ElectricityMapsIntensity, LiveSettings};
 use energy::carbon::IntensitySource;
 use energy::carbon::country::CountryIntensitySource;
@@ -96,9 +98,96 @@ impl IntensityPlan {
     }
 }
 
+/// The run's carbon intensity and its warnings (fallbacks), through the one `--intensity` parser
+/// ([`IntensityPlan`]): `--intensity` when given, else electricity-maps for `--zone` with `--live`, else the country
+/// table for `--zone`. An unknown country code is an error naming the flag (not CodeCarbon's silent world average).
+pub fn resolve_intensity(
+    value: Option<&str>,
+    zone: &str,
+    live: bool,
+    settings: &LiveSettings,
+) -> anyhow::Result<(IntensityInfo, Vec<String>)> {
+    let (plan, flag) = match value {
+        Some(v) => (
+            IntensityPlan::parse(v).context("--intensity")?,
+            "--intensity",
+        ),
+        None if live => (
+            IntensityPlan::ElectricityMaps(zone.trim().to_ascii_uppercase()),
+            "--zone",
+        ),
+        None => (
+            IntensityPlan::Country(zone.trim().to_ascii_uppercase()),
+            "--zone",
+        ),
+    };
+    if let IntensityPlan::Country(code) = &plan
+        && energy::country::intensity(code).is_none()
+    {
+        bail!(
+            "{flag} `{code}` is not in CodeCarbon's country table: give an ISO code like DE or DEU, \
+             or a number with --intensity 380"
+        );
+    }
+    let i = plan.source_with(settings)?.intensity()?;
+    let info = IntensityInfo {
+        source: i.source,
+        zone: i.zone,
+        intensity_g_per_kwh: i.value.0,
+    };
+    Ok((info, i.warnings))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn parse_intensity(value: Option<&str>, zone: &str) -> anyhow::Result<IntensityInfo> {
+        let offline = LiveSettings {
+            base_url: "http://127.0.0.1:9".into(),
+            env_file: "/nonexistent/.env".into(),
+        };
+        resolve_intensity(value, zone, false, &offline).map(|(i, _)| i)
+    }
+
+    #[test]
+    fn intensity_from_a_number_a_country_or_the_zone() {
+        let fixed = parse_intensity(Some("fixed:380"), "DE").expect("fixed");
+        assert_eq!(
+            (fixed.source.as_str(), fixed.intensity_g_per_kwh),
+            ("fixed", 380.0)
+        );
+        assert_eq!(
+            parse_intensity(Some("12.5"), "DE")
+                .expect("number")
+                .intensity_g_per_kwh,
+            12.5
+        );
+        let de = parse_intensity(None, "DE").expect("zone");
+        assert_eq!(
+            (de.source.as_str(), de.zone.as_deref()),
+            ("country", Some("DEU"))
+        );
+        assert_eq!(
+            de.intensity_g_per_kwh,
+            energy::country::intensity_or_world("DEU").0
+        );
+        let fr = parse_intensity(Some("country:fr"), "DE").expect("country");
+        assert_eq!(fr.zone.as_deref(), Some("FRA"));
+        assert!(fr.intensity_g_per_kwh < de.intensity_g_per_kwh);
+        assert_eq!(
+            parse_intensity(Some("world"), "DE")
+                .expect("world")
+                .intensity_g_per_kwh,
+            475.0
+        );
+        let err = parse_intensity(None, "XX").expect_err("unknown zone");
+        assert!(err.to_string().contains("--zone `XX`"), "{err}");
+        let err = parse_intensity(Some("country:XX"), "DE").expect_err("unknown country");
+        assert!(err.to_string().contains("--intensity `XX`"), "{err}");
+        assert!(parse_intensity(Some("-1"), "DE").is_err());
+        assert!(parse_intensity(Some("lots"), "DE").is_err());
+    }
 
     #[test]
     fn parses_every_form() {

@@ -2,12 +2,11 @@
 
 use crate::baseline::{self, DEFAULT_BASELINE};
 use crate::cli::{CompareArgs, CompareFormat};
-use crate::compare::{self, CompareSettings, Comparison};
-use crate::export;
-use crate::record::schema::RunResult;
+use crate::compare::{self, CompareSettings};
+use crate::export::{render_comparison as render, use_colour};
 use anyhow::Context as _;
-use std::io::{IsTerminal as _, Write as _};
-use std::path::{Path, PathBuf};
+use std::io::Write as _;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 /// The validated command line.
@@ -49,36 +48,10 @@ impl TryFrom<CompareArgs> for ComparePlan {
     }
 }
 
-/// Load a run given as a path or a baseline name.
-pub fn load(arg: &str, baselines_dir: &Path) -> anyhow::Result<RunResult> {
-    let path = baseline::resolve(arg, baselines_dir)?;
-    Ok(baseline::load_run(&path)?)
-}
-
-/// Whether to colour terminal output: stdout is a terminal and `NO_COLOR` is unset or empty (<https://no-color.org>).
-pub fn use_colour() -> bool {
-    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-}
-
-/// Render in the chosen format.
-pub fn render(
-    c: &Comparison,
-    candidate: &RunResult,
-    format: CompareFormat,
-    colour: bool,
-) -> anyhow::Result<Vec<u8>> {
-    Ok(match format {
-        CompareFormat::Table => export::diff_table::render(c, colour),
-        CompareFormat::Markdown => export::markdown::render(c),
-        CompareFormat::Json => export::json::render(c)?,
-        CompareFormat::Bmf => export::bmf::render(candidate)?,
-    })
-}
-
 pub fn run(args: CompareArgs) -> anyhow::Result<ExitCode> {
     let plan = ComparePlan::try_from(args)?;
-    let base = load(&plan.base, &plan.baselines_dir)?;
-    let candidate = load(&plan.candidate, &plan.baselines_dir)?;
+    let base = baseline::load(&plan.base, &plan.baselines_dir)?;
+    let candidate = baseline::load(&plan.candidate, &plan.baselines_dir)?;
     let comparison = compare::compare(
         &base,
         &plan.base,

@@ -1,6 +1,6 @@
 //! `harness report RUN [--baseline NAME] --out report.html`: a self-contained HTML page with charts and verdicts.
 
-use super::compare::load;
+use crate::baseline::load;
 use crate::cli::ReportArgs;
 use crate::compare::{self, CompareSettings};
 use crate::export::html::{ReportInput, render};

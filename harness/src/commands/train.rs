@@ -8,8 +8,8 @@
 //! energy, so unlike `workloads`' own training output two runs no longer write the same bytes.
 
 use crate::carbon::electricity_maps::LiveSettings;
+use crate::carbon::resolve_intensity;
 use crate::cli::TrainArgs;
-use crate::commands::bench::resolve_intensity;
 use crate::record::csv::{self, EmissionsRow};
 use crate::record::emissions::{FamilyEnergy, check_appendable, os_column};
 use crate::record::schema::IntensityInfo;

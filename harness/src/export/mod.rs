@@ -10,6 +10,8 @@
 //! | [`bmf`] | a run in Bencher Metric Format | `compare --format bmf` |
 //! | [`html`] | a self-contained HTML report with SVG charts | `report` |
 //! | [`number`] | shared number formatting (SI prefixes, signed percentages) | the above |
+//!
+//! [`render_comparison`] picks the comparison exporter for a `--format` (`compare`, `ab`).
 
 pub mod bmf;
 pub mod diff_table;
@@ -18,3 +20,28 @@ pub mod json;
 pub mod markdown;
 pub mod number;
 pub mod table;
+
+use crate::cli::CompareFormat;
+use crate::compare::Comparison;
+use crate::record::schema::RunResult;
+use std::io::IsTerminal as _;
+
+/// A comparison in the chosen format (`harness compare`, `harness ab`); [`bmf`] renders the candidate run.
+pub fn render_comparison(
+    c: &Comparison,
+    candidate: &RunResult,
+    format: CompareFormat,
+    colour: bool,
+) -> anyhow::Result<Vec<u8>> {
+    Ok(match format {
+        CompareFormat::Table => diff_table::render(c, colour),
+        CompareFormat::Markdown => markdown::render(c),
+        CompareFormat::Json => json::render(c)?,
+        CompareFormat::Bmf => bmf::render(candidate)?,
+    })
+}
+
+/// Whether to colour terminal output: stdout is a terminal and `NO_COLOR` is unset or empty (<https://no-color.org>).
+pub fn use_colour() -> bool {
+    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}

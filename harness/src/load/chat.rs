@@ -3,8 +3,7 @@
 //! [`Workload::shutdown`]. Client errors map to kinds `timeout`, `connect`, `http_<status>`, `invalid_response`,
 //! `impacts`.
 
-use super::spec::SAMPLE_TEXT;
-use super::{OpError, OpFuture, ShutdownFuture, Workload};
+use super::{OpError, OpFuture, SAMPLE_TEXT, ShutdownFuture, Workload};
 use std::sync::Mutex;
 use workloads::chat::client::{ChatClient, ChatError, DEFAULT_TIMEOUT};
 use workloads::chat::impacts::{Catalog, Estimator};

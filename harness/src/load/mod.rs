@@ -28,6 +28,9 @@ pub mod spin;
 
 use std::fmt;
 use std::future::Future;
+
+/// The sentence the `predict` and `chat` workloads send (the workshop's example).
+pub const SAMPLE_TEXT: &str = "driving 10 hours";
 use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;

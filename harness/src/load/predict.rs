@@ -2,8 +2,7 @@
 //! worker; one op classifies the workshop's example sentence. The forward pass is CPU-bound and runs on the worker
 //! thread, as `spin` does. A model error is a failed op of kind `predict`.
 
-use super::spec::SAMPLE_TEXT;
-use super::{OpError, OpFuture, Workload};
+use super::{OpError, OpFuture, SAMPLE_TEXT, Workload};
 use workloads::predict::Classifier as _;
 use workloads::predict::tiny::TinyClassifier;
 

@@ -1,7 +1,7 @@
 //! `--workload` specs: parse `intensity`, `predict`, `chat`, `spin:N`, `get:/PATH` once into a [`WorkloadSpec`], and
 //! start it in-process or against an HTTP [`Target`].
 
-use super::Workload;
+use super::{SAMPLE_TEXT, Workload};
 use super::http::HttpGet;
 use super::intensity::GridPlan;
 use super::spin::{MAX_ITERATIONS, Spin};
@@ -44,9 +44,6 @@ impl std::fmt::Display for Target {
         }
     }
 }
-
-/// The sentence the `predict` and `chat` workloads send (the workshop's example).
-pub const SAMPLE_TEXT: &str = "driving 10 hours";
 
 /// Why a `--workload` value was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -9,9 +9,11 @@
 //! [`Payload`]; [`deliver`] is the one place that does network I/O: per-attempt timeout, bounded retries with
 //! exponential backoff on connection errors, timeouts, 429 and 5xx, and no retry on other 4xx (a wrong password does
 //! not get better). Credentials come from the environment, go out as HTTP Basic auth and never appear in output: URLs
-//! are shown without their user-info and error bodies are scrubbed of the secret.
+//! are shown without their user-info and error bodies are scrubbed of the secret. [`plan`] turns the push flags into a
+//! validated plan and reports each sink's outcome (`harness push`, `harness bench --push`).
 
 pub mod metrics;
+pub mod plan;
 pub mod pushgateway;
 pub mod remote_write;
 pub mod verdicts;

@@ -2,7 +2,7 @@
 //! on frozen sentence embeddings and stored as a small `head.safetensors` next to the checkpoint.
 
 use super::seeded::SeededInit;
-use super::train::TrainOptions;
+use super::options::TrainOptions;
 use super::{Label, PredictError};
 use candle_core::{DType, Device, Module, Tensor};
 use candle_nn::{AdamW, Init, Linear, Optimizer, ParamsAdamW, VarBuilder, VarMap};

@@ -10,7 +10,8 @@
 //!
 //! Supporting modules: [`dataset`] (the labelled activities and their fixed split), [`tokenizer`] (WordPiece vocabulary
 //! built from the training split, batch encoding padded to the longest sequence), [`metrics`] (accuracy, macro-F1),
-//! [`train`] (deterministic training of both backends, used by `workloads train` and `harness train`).
+//! [`train`] (deterministic training of both backends, used by `workloads train` and `harness train`), [`options`]
+//! (the training knobs, shared by `train` and `head`).
 
 pub mod bert;
 pub mod dataset;
@@ -18,6 +19,7 @@ pub mod encoder;
 pub mod head;
 mod layers;
 pub mod metrics;
+pub mod options;
 mod seeded;
 pub mod tiny;
 pub mod tiny_model;
