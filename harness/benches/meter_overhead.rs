@@ -179,7 +179,11 @@ fn main() {
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get() as u32);
         let shape = LoadShape::Closed { concurrency: cores };
         let (mut meter, _) =
-            RunMeter::select(MeterChoice::Auto, Charge::Process(ProcessRef::Current)).expect("meter");
+            RunMeter::select(
+                MeterChoice::Auto,
+                &energy::meter::MeterConfig::default(),
+                Charge::Process(ProcessRef::Current),
+            ).expect("meter");
         window(&workload, shape).await; // warm-up
         let (mut tput, mut cpu) = (Vec::new(), Vec::new());
         for _ in 0..PAIRS {

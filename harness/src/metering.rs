@@ -1,22 +1,31 @@
-//! Turning the shared meter and intensity flags into validated plans, and meter reports into result-file records.
-//! Used by `meters`, `monitor`, `train` and `bench`.
+//! The one converter from the measuring flags ([`crate::cli::measure`]) to what the commands measure with: the meter
+//! configuration ([`MeterPlan`]) and the run's carbon intensity ([`RunIntensity`]), plus meter reports → result-file
+//! records. Used by `bench`, `train`, `monitor` and `meters`, so every command has the same flags, defaults and errors.
+//!
+//! The intensity default is the same everywhere: `--intensity` when given, else Electricity Maps for `--zone` with
+//! `--live`, else CodeCarbon's country table for `--zone` (default `DE`).
 
 use crate::carbon::IntensityPlan;
+use crate::carbon::electricity_maps::LiveSettings;
 use crate::cli::{IntensityArgs, MeterArgs};
-use crate::record::schema::MeterInfo;
+use crate::record::schema::{IntensityInfo, MeterInfo};
 use anyhow::{Context, bail};
+use energy::carbon::{Intensity, Zone};
 use energy::meter::model::ModelConfig;
 use energy::meter::rapl::RaplConfig;
 use energy::meter::{MeterChoice, MeterConfig, MeterStatus};
 use energy::units::Watts;
+use workloads::intensity::client::ClientConfig;
+
+/// The meter flags, validated.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MeterPlan {
+    pub choice: MeterChoice,
+    pub config: MeterConfig,
+}
 
 /// Validates the meter flags.
-pub fn meter_plan(args: &MeterArgs) -> anyhow::Result<(MeterChoice, MeterConfig)> {
-    let choice: MeterChoice = args
-        .meter
-        .parse()
-        .map_err(anyhow::Error::msg)
-        .context("--meter")?;
+pub fn meter_plan(args: &MeterArgs) -> anyhow::Result<MeterPlan> {
     if let Some(tdp) = args.tdp
         && !(tdp.is_finite() && tdp > 0.0)
     {
@@ -42,12 +51,96 @@ pub fn meter_plan(args: &MeterArgs) -> anyhow::Result<(MeterChoice, MeterConfig)
         nvml_library: args.nvml_library.clone(),
         fake_power: Watts(args.fake_power),
     };
-    Ok((choice, config))
+    Ok(MeterPlan {
+        choice: args.meter,
+        config,
+    })
 }
 
-/// Validates the intensity flag.
-pub fn intensity_plan(args: &IntensityArgs) -> anyhow::Result<IntensityPlan> {
-    IntensityPlan::parse(&args.intensity).context("--intensity")
+/// The run's carbon intensity, resolved once from the intensity flags.
+#[derive(Debug, Clone)]
+pub struct RunIntensity {
+    /// `--zone`, normalised.
+    pub zone: Zone,
+    /// The value, its source and zone, and its warnings (fallbacks, the world average).
+    pub intensity: Intensity,
+    /// With `--live`: the Electricity Maps client configuration, API key resolved (once).
+    pub live: Option<ClientConfig>,
+    /// Set when no `--intensity` was given: which default was taken, for commands to say so.
+    pub default_note: Option<String>,
+}
+
+impl RunIntensity {
+    /// The result file's record of it.
+    pub fn info(&self) -> IntensityInfo {
+        IntensityInfo {
+            source: self.intensity.source.clone(),
+            zone: self.intensity.zone.clone(),
+            intensity_g_per_kwh: self.intensity.value.0,
+        }
+    }
+}
+
+/// Resolves the intensity flags: parses `--intensity` (or takes the default for `--zone`), reads the API key once
+/// when needed, and fetches the value. An unknown country is an error naming the flag (not CodeCarbon's silent world
+/// average); a failed live fetch falls back to the country table with a warning.
+pub fn resolve_intensity(args: &IntensityArgs) -> anyhow::Result<RunIntensity> {
+    let settings = LiveSettings {
+        base_url: args.electricity_maps_url.clone(),
+        env_file: args.env_file.clone(),
+    };
+    let live = if args.live {
+        Some(settings.client_config("--live")?)
+    } else {
+        None
+    };
+    let (plan, flag) = match &args.intensity {
+        Some(v) => (
+            IntensityPlan::parse(v).context("--intensity")?,
+            "--intensity",
+        ),
+        None => (IntensityPlan::for_zone(&args.zone, args.live), "--zone"),
+    };
+    if let IntensityPlan::Country(zone) = &plan
+        && zone.country().is_none()
+    {
+        bail!(
+            "{flag} `{zone}` is not in CodeCarbon's country table: give an ISO code like DE or DEU, \
+             or a number with --intensity 380"
+        );
+    }
+    let client = |what: &str| match &live {
+        Some(config) => Ok(config.clone()),
+        None => settings.client_config(what),
+    };
+    let intensity = plan.source_with(client)?.intensity()?;
+    let default_note = args
+        .intensity
+        .is_none()
+        .then(|| default_note(&args.zone, &intensity));
+    Ok(RunIntensity {
+        zone: args.zone.clone(),
+        intensity,
+        live,
+        default_note,
+    })
+}
+
+fn default_note(zone: &Zone, i: &Intensity) -> String {
+    let what = match i.source.as_str() {
+        "country" => "CodeCarbon's country table",
+        "electricity-maps" => "Electricity Maps (--live)",
+        other => other,
+    };
+    format!(
+        "no --intensity: {} g CO2eq/kWh from {what} for --zone {zone}{}; pass --intensity to change it",
+        i.value.0,
+        i.zone
+            .as_deref()
+            .filter(|z| *z != zone.as_str())
+            .map(|z| format!(" ({z})"))
+            .unwrap_or_default()
+    )
 }
 
 /// The result-file record of a meter considered.
@@ -63,5 +156,87 @@ pub fn meter_info(s: &MeterStatus) -> MeterInfo {
             .collect(),
         detail: s.detail.clone(),
         resolution_j: s.resolution.map(|j| j.0),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::{Cli, Command};
+    use clap::Parser as _;
+
+    fn monitor(args: &[&str]) -> crate::cli::MonitorArgs {
+        let argv = [&["harness", "monitor"][..], args].concat();
+        match Cli::try_parse_from(argv).expect("parses").command {
+            Command::Monitor(m) => m,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    fn offline(args: &[&str]) -> Vec<String> {
+        [
+            args,
+            &[
+                "--electricity-maps-url",
+                "http://127.0.0.1:9",
+                "--env-file",
+                "/nonexistent/.env",
+            ],
+        ]
+        .concat()
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
+    }
+
+    fn resolve(args: &[&str]) -> anyhow::Result<RunIntensity> {
+        let argv = offline(args);
+        let argv: Vec<&str> = argv.iter().map(String::as_str).collect();
+        resolve_intensity(&monitor(&argv).measure.intensity)
+    }
+
+    #[test]
+    fn default_meter_flags_are_the_energy_crate_defaults() {
+        let plan = meter_plan(&monitor(&[]).measure.meter).expect("plan");
+        assert_eq!(plan.choice, MeterChoice::Auto);
+        assert_eq!(plan.config, MeterConfig::default());
+    }
+
+    #[test]
+    fn intensity_from_a_number_a_country_or_the_zone() {
+        let fixed = resolve(&["--intensity", "fixed:380"]).expect("fixed").info();
+        assert_eq!(
+            (fixed.source.as_str(), fixed.intensity_g_per_kwh),
+            ("fixed", 380.0)
+        );
+        let number = resolve(&["--intensity", "12.5"]).expect("number");
+        assert_eq!(number.info().intensity_g_per_kwh, 12.5);
+        assert!(number.default_note.is_none());
+        let de = resolve(&[]).expect("zone");
+        assert_eq!(
+            (de.info().source.as_str(), de.info().zone.as_deref()),
+            ("country", Some("DEU"))
+        );
+        assert_eq!(de.intensity.value, energy::country::intensity_or_world("DEU"));
+        let note = de.default_note.expect("the default is announced");
+        assert!(
+            note.contains("country table") && note.contains("--zone DE (DEU)"),
+            "{note}"
+        );
+        let fr = resolve(&["--intensity", "country:fr"]).expect("country");
+        assert_eq!(fr.info().zone.as_deref(), Some("FRA"));
+        assert!(fr.intensity.value.0 < de.intensity.value.0);
+        let zone_fr = resolve(&["--zone", " fr "]).expect("zone fr");
+        assert_eq!((zone_fr.zone.as_str(), zone_fr.intensity.value), ("FR", fr.intensity.value));
+        assert_eq!(
+            resolve(&["--intensity", "world"]).expect("world").intensity.value.0,
+            475.0
+        );
+        let err = resolve(&["--zone", "XX"]).expect_err("unknown zone");
+        assert!(err.to_string().contains("--zone `XX`"), "{err}");
+        let err = resolve(&["--intensity", "country:XX"]).expect_err("unknown country");
+        assert!(err.to_string().contains("--intensity `XX`"), "{err}");
+        assert!(resolve(&["--intensity", "-1"]).is_err());
+        assert!(resolve(&["--intensity", "lots"]).is_err());
     }
 }

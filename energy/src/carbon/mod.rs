@@ -5,11 +5,17 @@
 //! | [`fixed::FixedIntensity`] | `fixed` | a number given by the user (`--intensity 380`) |
 //! | [`country::CountryIntensitySource`] | `country` | CodeCarbon's country table ([`crate::country`]), 475 g/kWh for unknown codes |
 //!
+//! [`Zone`] is a grid zone normalised once (`--zone de` → `DE`).
+//!
 //! The live Electricity Maps source lives in `harness::carbon::electricity_maps` (it needs the HTTP client).
 //! Emissions = kWh × g/kWh ([`crate::units::KilowattHours::emissions`]).
 
 pub mod country;
 pub mod fixed;
+pub mod zone;
+
+pub use crate::country::CountryIntensity;
+pub use zone::{BadZone, Zone};
 
 use crate::units::{GramsCo2e, GramsPerKwh, Joules};
 use serde::Serialize;

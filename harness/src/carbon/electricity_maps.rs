@@ -18,9 +18,9 @@ use std::path::PathBuf;
 use std::time::Duration;
 use workloads::intensity::client::{ClientConfig, ElectricityMapsClient};
 use workloads::intensity::dotenv::{self, API_KEY_VAR};
-use workloads::intensity::{DEFAULT_BASE_URL, FetchError, Reading};
+use workloads::intensity::{FetchError, Reading};
 
-/// The environment variable that overrides the API base URL.
+/// The environment variable that overrides the API base URL (`--electricity-maps-url`).
 pub const BASE_URL_VAR: &str = "ELECTRICITY_MAPS_URL";
 
 /// Per-attempt timeout of the one fetch made for a run's intensity.
@@ -36,17 +36,6 @@ pub struct LiveSettings {
 }
 
 impl LiveSettings {
-    /// `ELECTRICITY_MAPS_URL` (or the public API) and `./.env`.
-    pub fn from_env() -> Self {
-        Self {
-            base_url: std::env::var(BASE_URL_VAR)
-                .ok()
-                .filter(|u| !u.trim().is_empty())
-                .unwrap_or_else(|| DEFAULT_BASE_URL.to_string()),
-            env_file: PathBuf::from(".env"),
-        }
-    }
-
     /// The client configuration with the key, or an error naming `ELECTRICITY_MAP_API_KEY` and where it was looked
     /// for. `what` names the option that needs it (`--live`, `--intensity electricity-maps:DE`).
     pub fn client_config(&self, what: &str) -> anyhow::Result<ClientConfig> {

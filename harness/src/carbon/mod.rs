@@ -11,22 +11,21 @@
 
 pub mod electricity_maps;
 
-use crate::record::schema::IntensityInfo;
-use anyhow::{Context as _, bail};
-use electricity_maps::{ElectricityMapsIntensity, LiveSettings};
-use energy::carbon::IntensitySource;
+use electricity_maps::ElectricityMapsIntensity;
+use energy::carbon::{IntensitySource, Zone};
 use energy::carbon::country::CountryIntensitySource;
 use energy::carbon::fixed::FixedIntensity;
 use energy::units::GramsPerKwh;
+use workloads::intensity::client::ClientConfig;
 
 /// A validated `--intensity`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum IntensityPlan {
     Fixed(GramsPerKwh),
-    Country(String),
+    Country(Zone),
     World,
     /// The Electricity Maps zone (`DE`, `US-CAL-CISO`).
-    ElectricityMaps(String),
+    ElectricityMaps(Zone),
 }
 
 impl IntensityPlan {
@@ -44,24 +43,26 @@ impl IntensityPlan {
             return Ok(Self::World);
         }
         if let Some(zone) = s.strip_prefix("electricity-maps:") {
-            let zone = zone.trim();
-            if zone.is_empty() || !zone.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
-                anyhow::bail!(
-                    "Electricity Maps zone {zone:?}: give a zone id such as electricity-maps:DE or electricity-maps:US-CAL-CISO"
-                );
-            }
-            return Ok(Self::ElectricityMaps(zone.to_ascii_uppercase()));
+            let zone = Zone::parse(zone).map_err(|_| {
+                anyhow::anyhow!(
+                    "Electricity Maps zone {:?}: give a zone id such as electricity-maps:DE or electricity-maps:US-CAL-CISO",
+                    zone.trim()
+                )
+            })?;
+            return Ok(Self::ElectricityMaps(zone));
         }
         if let Some(code) = s.strip_prefix("country:") {
-            let code = code.trim();
-            if !(code.len() == 2 || code.len() == 3)
-                || !code.chars().all(|c| c.is_ascii_alphabetic())
-            {
-                anyhow::bail!(
-                    "country code {code:?}: give an ISO 3166 alpha-3 or alpha-2 code, e.g. country:FRA or country:FR"
-                );
+            let bad = || {
+                anyhow::anyhow!(
+                    "country code {:?}: give an ISO 3166 alpha-3 or alpha-2 code, e.g. country:FRA or country:FR",
+                    code.trim()
+                )
+            };
+            let zone = Zone::parse(code).map_err(|_| bad())?;
+            if !zone.is_country_code() {
+                return Err(bad());
             }
-            return Ok(Self::Country(code.to_ascii_uppercase()));
+            return Ok(Self::Country(zone));
         }
         let value = s.strip_prefix("fixed:").unwrap_or(s);
         if value
@@ -76,118 +77,36 @@ impl IntensityPlan {
         )
     }
 
-    /// The source for this plan; Electricity Maps settings from the environment ([`LiveSettings::from_env`]).
-    pub fn source(&self) -> anyhow::Result<Box<dyn IntensitySource>> {
-        self.source_with(&LiveSettings::from_env())
+    /// The plan when `--intensity` is not given: Electricity Maps for `zone` with `--live`, else the country table.
+    pub fn for_zone(zone: &Zone, live: bool) -> Self {
+        if live {
+            Self::ElectricityMaps(zone.clone())
+        } else {
+            Self::Country(zone.clone())
+        }
     }
 
-    /// The source for this plan, reaching Electricity Maps with `live` (an error names the missing key).
-    pub fn source_with(&self, live: &LiveSettings) -> anyhow::Result<Box<dyn IntensitySource>> {
+    /// The source for this plan. `client` gives the Electricity Maps client configuration (API key resolved) when
+    /// the plan needs one; it is called with the option that needs it, for its error message.
+    pub fn source_with(
+        &self,
+        client: impl FnOnce(&str) -> anyhow::Result<ClientConfig>,
+    ) -> anyhow::Result<Box<dyn IntensitySource>> {
         Ok(match self {
             Self::Fixed(g) => Box::new(FixedIntensity::new(*g)?),
-            Self::Country(code) => Box::new(CountryIntensitySource::new(code)),
+            Self::Country(zone) => Box::new(CountryIntensitySource::new(zone.as_str())),
             Self::World => Box::new(CountryIntensitySource::world()),
             Self::ElectricityMaps(zone) => {
                 let what = format!("--intensity electricity-maps:{zone}");
-                Box::new(ElectricityMapsIntensity::new(
-                    zone,
-                    live.client_config(&what)?,
-                ))
+                Box::new(ElectricityMapsIntensity::new(zone.as_str(), client(&what)?))
             }
         })
     }
 }
 
-/// The run's carbon intensity and its warnings (fallbacks), through the one `--intensity` parser
-/// ([`IntensityPlan`]): `--intensity` when given, else electricity-maps for `--zone` with `--live`, else the country
-/// table for `--zone`. An unknown country code is an error naming the flag (not CodeCarbon's silent world average).
-pub fn resolve_intensity(
-    value: Option<&str>,
-    zone: &str,
-    live: bool,
-    settings: &LiveSettings,
-) -> anyhow::Result<(IntensityInfo, Vec<String>)> {
-    let (plan, flag) = match value {
-        Some(v) => (
-            IntensityPlan::parse(v).context("--intensity")?,
-            "--intensity",
-        ),
-        None if live => (
-            IntensityPlan::ElectricityMaps(zone.trim().to_ascii_uppercase()),
-            "--zone",
-        ),
-        None => (
-            IntensityPlan::Country(zone.trim().to_ascii_uppercase()),
-            "--zone",
-        ),
-    };
-    if let IntensityPlan::Country(code) = &plan
-        && energy::country::intensity(code).is_none()
-    {
-        bail!(
-            "{flag} `{code}` is not in CodeCarbon's country table: give an ISO code like DE or DEU, \
-             or a number with --intensity 380"
-        );
-    }
-    let i = plan.source_with(settings)?.intensity()?;
-    let info = IntensityInfo {
-        source: i.source,
-        zone: i.zone,
-        intensity_g_per_kwh: i.value.0,
-    };
-    Ok((info, i.warnings))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn parse_intensity(value: Option<&str>, zone: &str) -> anyhow::Result<IntensityInfo> {
-        let offline = LiveSettings {
-            base_url: "http://127.0.0.1:9".into(),
-            env_file: "/nonexistent/.env".into(),
-        };
-        resolve_intensity(value, zone, false, &offline).map(|(i, _)| i)
-    }
-
-    #[test]
-    fn intensity_from_a_number_a_country_or_the_zone() {
-        let fixed = parse_intensity(Some("fixed:380"), "DE").expect("fixed");
-        assert_eq!(
-            (fixed.source.as_str(), fixed.intensity_g_per_kwh),
-            ("fixed", 380.0)
-        );
-        assert_eq!(
-            parse_intensity(Some("12.5"), "DE")
-                .expect("number")
-                .intensity_g_per_kwh,
-            12.5
-        );
-        let de = parse_intensity(None, "DE").expect("zone");
-        assert_eq!(
-            (de.source.as_str(), de.zone.as_deref()),
-            ("country", Some("DEU"))
-        );
-        assert_eq!(
-            de.intensity_g_per_kwh,
-            energy::country::intensity_or_world("DEU").0
-        );
-        let fr = parse_intensity(Some("country:fr"), "DE").expect("country");
-        assert_eq!(fr.zone.as_deref(), Some("FRA"));
-        assert!(fr.intensity_g_per_kwh < de.intensity_g_per_kwh);
-        assert_eq!(
-            parse_intensity(Some("world"), "DE")
-                .expect("world")
-                .intensity_g_per_kwh,
-            475.0
-        );
-        let err = parse_intensity(None, "XX").expect_err("unknown zone");
-        assert!(err.to_string().contains("--zone `XX`"), "{err}");
-        let err = parse_intensity(Some("country:XX"), "DE").expect_err("unknown country");
-        assert!(err.to_string().contains("--intensity `XX`"), "{err}");
-        assert!(parse_intensity(Some("-1"), "DE").is_err());
-        assert!(parse_intensity(Some("lots"), "DE").is_err());
-    }
 
     #[test]
     fn parses_every_form() {
@@ -201,7 +120,7 @@ mod tests {
         );
         assert_eq!(
             IntensityPlan::parse("country:fr").expect("c"),
-            IntensityPlan::Country("FR".into())
+            IntensityPlan::Country(Zone::parse("FR").expect("zone"))
         );
         assert_eq!(
             IntensityPlan::parse("world").expect("w"),
@@ -209,7 +128,7 @@ mod tests {
         );
         assert_eq!(
             IntensityPlan::parse("electricity-maps:us-cal-ciso").expect("em"),
-            IntensityPlan::ElectricityMaps("US-CAL-CISO".into())
+            IntensityPlan::ElectricityMaps(Zone::parse("US-CAL-CISO").expect("zone"))
         );
         for bad in [
             "-3",
@@ -225,8 +144,9 @@ mod tests {
 
     #[test]
     fn sources_give_the_golden_values() {
-        let fra = IntensityPlan::Country("FRA".into())
-            .source()
+        let offline = |_: &str| -> anyhow::Result<ClientConfig> { anyhow::bail!("offline") };
+        let fra = IntensityPlan::Country(Zone::parse("FRA").expect("zone"))
+            .source_with(offline)
             .expect("src")
             .intensity()
             .expect("i");
@@ -235,7 +155,7 @@ mod tests {
             ("country", GramsPerKwh(56.039))
         );
         let world = IntensityPlan::World
-            .source()
+            .source_with(offline)
             .expect("src")
             .intensity()
             .expect("i");

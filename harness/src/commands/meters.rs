@@ -62,7 +62,7 @@ pub fn summary(considered: &[MeterStatus]) -> Vec<String> {
 }
 
 pub fn run(args: MetersArgs) -> anyhow::Result<ExitCode> {
-    let (_, config) = metering::meter_plan(&args.meter)?;
+    let config = metering::meter_plan(&args.meter)?.config;
     let selection = select(MeterChoice::Auto, &config)?;
     match args.format {
         ReportFormat::Json => {

@@ -57,11 +57,13 @@ fn plan(args: &MonitorArgs) -> anyhow::Result<Plan> {
 
 pub fn run(args: MonitorArgs) -> anyhow::Result<ExitCode> {
     let plan = plan(&args)?;
-    let (choice, mut config) = metering::meter_plan(&args.meter)?;
+    let metering::MeterPlan { choice, mut config } = metering::meter_plan(&args.measure.meter)?;
     config.model.mode = TrackingMode::Machine;
-    let intensity = metering::intensity_plan(&args.intensity)?
-        .source()?
-        .intensity()?;
+    let run_intensity = metering::resolve_intensity(&args.measure.intensity)?;
+    if let Some(note) = &run_intensity.default_note {
+        eprintln!("note: {note}");
+    }
+    let intensity = run_intensity.intensity;
     let selection = select(choice, &config)?;
     let sources = selection.used_sources();
     let (mut set, _, warnings) = selection.into_parts();
@@ -284,7 +286,7 @@ fn csv_row(
         };
         *by_family.entry(key).or_default() += *j;
     }
-    let cpu = CpuInfo::detect(&args.meter.proc_root);
+    let cpu = CpuInfo::detect(&args.measure.meter.proc_root);
     let country = intensity
         .zone
         .as_deref()
@@ -303,13 +305,13 @@ fn csv_row(
         ram_energy: by_family["ram"],
         country_name: country.as_ref().map(|c| c.name.clone()),
         country_iso_code: country.map(|c| c.iso3),
-        os: os_string(&args.meter.proc_root),
+        os: os_string(&args.measure.meter.proc_root),
         producer: format!("carbon-harness {} ({sources})", env!("CARGO_PKG_VERSION")),
         cpu_count: cpu.threads,
         cpu_model: cpu.model.unwrap_or_default(),
         gpu_count: None,
         gpu_model: None,
-        ram_total_gb: energy::meter::model::mem_total_gb(&args.meter.proc_root).unwrap_or(0.0),
+        ram_total_gb: energy::meter::model::mem_total_gb(&args.measure.meter.proc_root).unwrap_or(0.0),
         tracking_mode: "machine".into(),
         cpu_utilization_percent: None,
         ram_used_gb: None,

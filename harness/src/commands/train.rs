@@ -7,9 +7,8 @@
 //! `workloads/models/tiny` is only replaced when given as `--out` explicitly. `metrics.json` then carries timings and
 //! energy, so unlike `workloads`' own training output two runs no longer write the same bytes.
 
-use crate::carbon::electricity_maps::LiveSettings;
-use crate::carbon::resolve_intensity;
 use crate::cli::TrainArgs;
+use crate::metering::{self, MeterPlan};
 use crate::record::csv::{self, EmissionsRow};
 use crate::record::emissions::{FamilyEnergy, check_appendable, os_column};
 use crate::record::schema::IntensityInfo;
@@ -18,7 +17,6 @@ use crate::runner::machine::machine_info;
 use crate::runner::meter::{Charge, MeterReport, RunMeter, WindowEnergy};
 use anyhow::{Context as _, bail};
 use energy::cputime::ProcessRef;
-use energy::meter::MeterChoice;
 use energy::units::{GramsPerKwh, Joules, Seconds};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -32,7 +30,7 @@ use workloads::predict::train::{TrainOptions, TrainReport, train_tiny};
 pub struct TrainPlan {
     pub options: TrainOptions,
     pub out: PathBuf,
-    pub meter: MeterChoice,
+    pub meter: MeterPlan,
     pub intensity: IntensityInfo,
     /// Intensity fallbacks and defaults, for the record.
     pub warnings: Vec<String>,
@@ -56,22 +54,14 @@ impl TrainPlan {
         if !args.no_emissions_csv {
             check_appendable(&args.emissions_csv, "--emissions-csv")?;
         }
-        let meter: MeterChoice = args
-            .meter
-            .parse()
-            .map_err(|e: String| anyhow::anyhow!("--meter: {e}"))?;
-        let (intensity, warnings) = resolve_intensity(
-            args.intensity.as_deref(),
-            &args.zone,
-            false,
-            &LiveSettings::from_env(),
-        )?;
+        let meter = metering::meter_plan(&args.measure.meter)?;
+        let run_intensity = metering::resolve_intensity(&args.measure.intensity)?;
         Ok(Self {
             options,
             out: args.out.clone(),
             meter,
-            intensity,
-            warnings,
+            intensity: run_intensity.info(),
+            warnings: run_intensity.intensity.warnings,
             emissions_csv: (!args.no_emissions_csv).then(|| args.emissions_csv.clone()),
             project_name: args.project_name.clone(),
         })
@@ -151,7 +141,11 @@ async fn train_metered(
     plan: &TrainPlan,
 ) -> anyhow::Result<(TrainReport, WindowEnergy, String, Vec<String>)> {
     let (mut meter, MeterReport { warnings, .. }) =
-        RunMeter::select(plan.meter, Charge::Process(ProcessRef::Current))?;
+        RunMeter::select(
+            plan.meter.choice,
+            &plan.meter.config,
+            Charge::Process(ProcessRef::Current),
+        )?;
     let dataset = Dataset::embedded().context("loading the embedded predict dataset")?;
     let options = plan.options.clone();
     let out = plan.out.clone();

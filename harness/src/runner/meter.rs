@@ -14,7 +14,7 @@ use crate::record::schema::MeterInfo;
 use energy::cputime::{DEFAULT_PROC_ROOT, MachineCpuTimes, ProcessRef, machine_cpu_times};
 use energy::meter::attribution::{Attribution, ShareProbe, attribute};
 use energy::meter::sampler::Sampler;
-use energy::meter::{MeterChoice, MeterConfig, MeterSet, MeterStatus, select};
+use energy::meter::{MeterChoice, MeterConfig, MeterSet, select};
 use energy::units::{Joules, Seconds, Watts};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -80,25 +80,15 @@ pub struct MeterReport {
     pub warnings: Vec<String>,
 }
 
-fn info(s: &MeterStatus) -> MeterInfo {
-    MeterInfo {
-        source: s.source.as_str().to_string(),
-        available: s.available,
-        used: s.used,
-        components: s
-            .components
-            .iter()
-            .map(|c| c.as_str().to_string())
-            .collect(),
-        detail: s.detail.clone(),
-        resolution_j: s.resolution.map(|j| j.0),
-    }
-}
-
 impl RunMeter {
-    /// Select meters for `choice` and charge their energy as `charge` says.
-    pub fn select(choice: MeterChoice, charge: Charge) -> anyhow::Result<(Self, MeterReport)> {
-        let selection = select(choice, &MeterConfig::default()).map_err(|e| {
+    /// Select meters for `choice` (configured by `config`: the powercap root, the fake power, ...) and charge their
+    /// energy as `charge` says.
+    pub fn select(
+        choice: MeterChoice,
+        config: &MeterConfig,
+        charge: Charge,
+    ) -> anyhow::Result<(Self, MeterReport)> {
+        let selection = select(choice, config).map_err(|e| {
             anyhow::anyhow!("--meter {choice}: {e}; `harness meters` lists what this machine has")
         })?;
         let sources = selection.used_sources();
@@ -109,7 +99,7 @@ impl RunMeter {
             );
         }
         let report = MeterReport {
-            meters: considered.iter().map(info).collect(),
+            meters: considered.iter().map(crate::metering::meter_info).collect(),
             warnings,
         };
         Ok((

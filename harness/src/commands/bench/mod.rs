@@ -1,0 +1,267 @@
+//! `harness bench`: validate the options once into a [`BenchPlan`] (`plan.rs`), then measure an idle baseline and each workload in
+//! turn, rewriting the result file after each one and appending the workload's CodeCarbon row to `emissions.csv`
+//! ([`crate::record::emissions`]). SIGINT stops the run, leaving a valid file with `complete: false`.
+//! The summary goes to stdout; warnings and progress to stderr.
+
+mod errors;
+mod plan;
+
+pub use errors::{error_rate, error_rate_failures};
+pub use plan::{BenchPlan, DEFAULT_DURATION, DEFAULT_OPEN_LOOP_IN_FLIGHT};
+
+use crate::cli::{BenchArgs, OutputFormat};
+use crate::export::table::{self, TableStyle};
+use crate::load::spec::WorkloadSpec;
+use crate::push::plan::push_and_report_async;
+use crate::record::schema::{RunResult, SCHEMA_VERSION};
+use crate::record::store::RunStore;
+use crate::record::{csv, emissions};
+use crate::runner::meter::{MeterReport, RunMeter};
+use crate::runner::{self, EnergyContext, Schedule};
+use anyhow::Context as _;
+use energy::units::{GramsPerKwh, Watts};
+use indicatif::{ProgressBar, ProgressStyle};
+use std::io::IsTerminal as _;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+/// Parse, run, print; the exit code says whether the run was healthy.
+pub fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
+    let plan = BenchPlan::from_args(&args)?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the tokio runtime")?;
+    rt.block_on(execute(plan))
+}
+
+/// Everything the run has measured so far, and where it is saved.
+#[derive(Debug)]
+struct Session {
+    result: RunResult,
+    store: RunStore,
+    meter: RunMeter,
+    ctx: EnergyContext,
+    first_errors: Vec<(String, Vec<String>)>,
+    current: Option<String>,
+}
+
+async fn execute(plan: BenchPlan) -> anyhow::Result<ExitCode> {
+    // Listen for SIGINT before the first file exists, so an early Ctrl-C still leaves a valid partial file.
+    let mut sigint = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())
+        .context("installing the SIGINT handler")?;
+    let mut session = Session::start(&plan)?;
+    let interrupted = tokio::select! {
+        outcome = session.run_all(&plan) => { outcome?; false }
+        _ = sigint.recv() => true,
+    };
+    if interrupted {
+        let during = session
+            .current
+            .clone()
+            .unwrap_or_else(|| "start-up".to_string());
+        session.result.warnings.push(format!(
+            "interrupted by SIGINT during {during}; results before it are kept"
+        ));
+        session.store.save(&session.result)?;
+        eprintln!(
+            "interrupted: partial results in {}",
+            session.store.path().display()
+        );
+        return Ok(ExitCode::from(crate::EXIT_HARNESS_ERROR));
+    }
+    session.result.complete = true;
+    session.result.finished_at = Some(jiff::Timestamp::now().to_string());
+    session.store.save(&session.result)?;
+    print_summary(&session.result, plan.format)?;
+    for w in &session.result.warnings {
+        eprintln!("warning: {w}");
+    }
+    eprintln!("wrote {}", session.store.path().display());
+    if let Some(path) = &plan.emissions_csv {
+        eprintln!(
+            "appended {} row(s) to {}",
+            session.result.workloads.len(),
+            path.display()
+        );
+    }
+    let code = check_error_rates(&session, plan.max_error_rate);
+    match &plan.push {
+        // The file is saved already: a failed push costs no measurement.
+        Some(push) if code == ExitCode::SUCCESS => {
+            push_and_report_async(&session.result, push).await
+        }
+        Some(push) => {
+            push_and_report_async(&session.result, push).await?;
+            Ok(code)
+        }
+        None => Ok(code),
+    }
+}
+
+impl Session {
+    fn start(plan: &BenchPlan) -> anyhow::Result<Self> {
+        let (
+            meter,
+            MeterReport {
+                meters,
+                warnings: meter_warnings,
+            },
+        ) = RunMeter::select(plan.meter.choice, &plan.meter.config, plan.charge)?;
+        let git =
+            runner::git::git_info(&std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")));
+        let now = jiff::Timestamp::now();
+        let run_id = format!(
+            "{}-{}",
+            now.strftime("%Y%m%dT%H%M%SZ"),
+            runner::git::short_sha(&git)
+        );
+        let store = RunStore::new(plan.out.clone(), &run_id);
+        let result = RunResult {
+            schema_version: SCHEMA_VERSION,
+            harness_version: env!("CARGO_PKG_VERSION").to_string(),
+            run_id,
+            started_at: now.to_string(),
+            finished_at: None,
+            complete: false,
+            git,
+            machine: runner::machine::machine_info(&meter.sources().split(',').collect::<Vec<_>>()),
+            meters,
+            intensity: plan.intensity.clone(),
+            config: plan.config(),
+            idle: None,
+            warnings: meter_warnings
+                .into_iter()
+                .chain(plan.warnings.iter().cloned())
+                .collect(),
+            workloads: Vec::new(),
+        };
+        store.save(&result)?;
+        let ctx = EnergyContext {
+            idle_power: None,
+            intensity: GramsPerKwh(plan.intensity.intensity_g_per_kwh),
+        };
+        Ok(Self {
+            result,
+            store,
+            meter,
+            ctx,
+            first_errors: Vec::new(),
+            current: None,
+        })
+    }
+
+    async fn run_all(&mut self, plan: &BenchPlan) -> anyhow::Result<()> {
+        if !plan.idle.is_zero() {
+            self.current = Some("the idle baseline".to_string());
+            let idle = runner::measure_idle(&mut self.meter, plan.idle).await?;
+            self.ctx.idle_power = Some(Watts(idle.power_w));
+            self.result.idle = Some(idle);
+            self.store.save(&self.result)?;
+        }
+        for spec in &plan.specs {
+            self.current = Some(format!("workload {spec}"));
+            let measured = self.run_one(spec, plan).await?;
+            self.first_errors
+                .push((measured.result.name.clone(), measured.first_errors));
+            self.result.workloads.push(measured.result);
+            self.store.save(&self.result)?;
+            self.append_emissions_row(plan)?;
+        }
+        self.current = None;
+        Ok(())
+    }
+
+    /// Append the last finished workload's CodeCarbon row to the emissions CSV, if one is configured.
+    fn append_emissions_row(&self, plan: &BenchPlan) -> anyhow::Result<()> {
+        let (Some(path), Some(wl)) = (&plan.emissions_csv, self.result.workloads.last()) else {
+            return Ok(());
+        };
+        let row = emissions::workload_row(&self.result, wl, &plan.project_name);
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).with_context(|| {
+                format!(
+                    "--emissions-csv {}: cannot create {}",
+                    path.display(),
+                    dir.display()
+                )
+            })?;
+        }
+        csv::append(path, &row).with_context(|| {
+            format!(
+                "--emissions-csv {} (pass another file, or --no-emissions-csv)",
+                path.display()
+            )
+        })
+    }
+
+    async fn run_one(
+        &mut self,
+        spec: &WorkloadSpec,
+        plan: &BenchPlan,
+    ) -> anyhow::Result<runner::Measured> {
+        let schedule = &plan.schedule;
+        if let Some(note) = spec.note(&plan.target, &plan.grid) {
+            self.result.warnings.push(note);
+        }
+        let workload = spec
+            .start(&plan.target, &plan.grid)
+            .await
+            .with_context(|| format!("starting workload {spec}"))?;
+        let bar = progress_bar(spec, schedule);
+        let on_step = |msg: &str| {
+            bar.inc(1);
+            bar.set_message(msg.to_string());
+        };
+        let measured = runner::measure_workload(
+            workload.clone(),
+            schedule,
+            &mut self.meter,
+            self.ctx,
+            &on_step,
+        )
+        .await;
+        bar.finish_and_clear();
+        workload.shutdown().await;
+        measured
+    }
+}
+
+/// A bar per workload on a terminal (stderr); hidden otherwise.
+fn progress_bar(spec: &WorkloadSpec, schedule: &Schedule) -> ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let steps = u64::from(schedule.repetitions) + u64::from(!schedule.warmup.is_zero());
+    let bar = ProgressBar::new(steps);
+    if let Ok(style) =
+        ProgressStyle::with_template("{prefix:>16} [{bar:30}] {pos}/{len} {msg} ({elapsed})")
+    {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar.set_prefix(spec.to_string());
+    bar.enable_steady_tick(Duration::from_millis(200));
+    bar
+}
+
+fn print_summary(result: &RunResult, format: OutputFormat) -> anyhow::Result<()> {
+    match format {
+        OutputFormat::Table => println!("{}", table::render(result, TableStyle::Terminal)),
+        OutputFormat::Markdown => println!("{}", table::render(result, TableStyle::Markdown)),
+        OutputFormat::Json => println!("{}", serde_json::to_string_pretty(result)?),
+    }
+    Ok(())
+}
+
+fn check_error_rates(session: &Session, max: f64) -> ExitCode {
+    let failures = error_rate_failures(&session.result.workloads, &session.first_errors, max);
+    for f in &failures {
+        eprintln!("error: {f}");
+    }
+    if failures.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(crate::EXIT_HARNESS_ERROR)
+    }
+}

@@ -1,0 +1,182 @@
+//! `harness bench`'s options, validated once into a [`BenchPlan`]: errors name the flag and the fix. The measuring
+//! flags go through the shared converter ([`crate::metering`]).
+
+use crate::cli::{BenchArgs, OutputFormat};
+use crate::load::http::parse_target;
+use crate::load::intensity::GridPlan;
+use crate::load::spec::{self, DEFAULT_WORKLOADS, Target, WorkloadSpec};
+use crate::load::{Bound, LoadShape};
+use crate::metering::{self, MeterPlan};
+use crate::push::plan::PushPlan;
+use crate::record::emissions;
+use crate::record::schema::{BenchConfig, IntensityInfo};
+use crate::runner::Schedule;
+use crate::runner::meter::Charge;
+use anyhow::bail;
+use energy::cputime::ProcessRef;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Repetition length when neither --duration nor --ops is given.
+pub const DEFAULT_DURATION: Duration = Duration::from_secs(3);
+/// Most ops in flight for an open loop when --concurrency is not given.
+pub const DEFAULT_OPEN_LOOP_IN_FLIGHT: u32 = 64;
+
+/// `harness bench`'s options, validated.
+#[derive(Debug, Clone)]
+pub struct BenchPlan {
+    pub specs: Vec<WorkloadSpec>,
+    pub schedule: Schedule,
+    pub idle: Duration,
+    pub meter: MeterPlan,
+    pub target: Target,
+    /// Where the `intensity` workload fetches from (mock grid or, with --live, the API) and for which zone.
+    pub grid: GridPlan,
+    pub charge: Charge,
+    pub intensity: IntensityInfo,
+    pub max_error_rate: f64,
+    pub out: Option<PathBuf>,
+    /// Where each finished workload's CodeCarbon row goes (`None`: --no-emissions-csv).
+    pub emissions_csv: Option<PathBuf>,
+    /// `project_name` of those rows (`--project-name`).
+    pub project_name: String,
+    pub format: OutputFormat,
+    /// Warnings known before anything runs (defaults that are estimates, fakes).
+    pub warnings: Vec<String>,
+    /// Where to push the finished run (`--push`, `--remote-write`), if anywhere.
+    pub push: Option<PushPlan>,
+}
+
+impl BenchPlan {
+    /// Check every option once; errors name the flag and the fix.
+    pub fn from_args(args: &BenchArgs) -> anyhow::Result<Self> {
+        let defaults: Vec<String> = DEFAULT_WORKLOADS.iter().map(|s| s.to_string()).collect();
+        let specs = spec::parse_list(if args.workloads.is_empty() {
+            &defaults
+        } else {
+            &args.workloads
+        })?;
+        let bound = match (args.duration, args.ops) {
+            (_, Some(0)) => bail!("--ops must be at least 1"),
+            (_, Some(n)) => Bound::Ops(n),
+            (Some(d), None) if d.is_zero() => {
+                bail!("--duration must be longer than 0s, e.g. --duration 3s")
+            }
+            (Some(d), None) => Bound::Duration(d),
+            (None, None) => Bound::Duration(DEFAULT_DURATION),
+        };
+        if args.repetitions == 0 {
+            bail!("--repetitions must be at least 1 (2 or more for `harness compare`)");
+        }
+        if args.concurrency == Some(0) {
+            bail!("--concurrency must be at least 1");
+        }
+        let shape = match args.rate {
+            Some(r) if !(r.is_finite() && r > 0.0) => {
+                bail!("--rate must be a positive number of ops/s, e.g. --rate 100")
+            }
+            Some(rate_ops_per_s) => LoadShape::Open {
+                rate_ops_per_s,
+                max_in_flight: args.concurrency.unwrap_or(DEFAULT_OPEN_LOOP_IN_FLIGHT),
+            },
+            None => LoadShape::Closed {
+                concurrency: args.concurrency.unwrap_or_else(logical_cpus),
+            },
+        };
+        if !(0.0..=1.0).contains(&args.max_error_rate) {
+            bail!(
+                "--max-error-rate is a fraction between 0 and 1 (0.01 = 1 %), got {}",
+                args.max_error_rate
+            );
+        }
+        let mut warnings = Vec::new();
+        let meter = metering::meter_plan(&args.measure.meter)?;
+        let target = match &args.target {
+            Some(url) => Target::Http(parse_target(url)?),
+            None => Target::InProcess,
+        };
+        let charge = match (&target, args.server_pid) {
+            (Target::InProcess, _) => Charge::Process(ProcessRef::Current),
+            (Target::Http(_), Some(pid)) => {
+                energy::cputime::pid_cpu_time(pid).map_err(|e| {
+                    anyhow::anyhow!(
+                        "--server-pid {pid}: cannot read its CPU time ({e}); is the server running, as you?"
+                    )
+                })?;
+                Charge::Process(ProcessRef::Pid(pid))
+            }
+            (Target::Http(_), None) => {
+                warnings.push(
+                    "--target without --server-pid: energy is the whole machine minus idle, \
+                     load generator included"
+                        .to_string(),
+                );
+                Charge::Machine
+            }
+        };
+        let run_intensity = metering::resolve_intensity(&args.measure.intensity)?;
+        let grid = GridPlan {
+            zone: run_intensity.zone.to_string(),
+            live: run_intensity.live.clone(),
+        };
+        let intensity = run_intensity.info();
+        warnings.extend(run_intensity.intensity.warnings);
+        if !args.no_emissions_csv {
+            emissions::check_appendable(&args.emissions_csv, "--emissions-csv")?;
+        }
+        let push = PushPlan::from_flags(args.push.as_deref(), &args.push_flags)?;
+        Ok(Self {
+            specs,
+            schedule: Schedule {
+                shape,
+                bound,
+                warmup: args.warmup,
+                repetitions: args.repetitions,
+            },
+            idle: args.idle,
+            meter,
+            target,
+            grid,
+            charge,
+            intensity,
+            max_error_rate: args.max_error_rate,
+            out: args.out.clone(),
+            emissions_csv: (!args.no_emissions_csv).then(|| args.emissions_csv.clone()),
+            project_name: args.push_flags.project_name.clone(),
+            format: args.format,
+            warnings,
+            push: push.has_sink().then_some(push),
+        })
+    }
+
+    fn config(&self) -> BenchConfig {
+        let (concurrency, rate) = match self.schedule.shape {
+            LoadShape::Closed { concurrency } => (concurrency, None),
+            LoadShape::Open {
+                rate_ops_per_s,
+                max_in_flight,
+            } => (max_in_flight, Some(rate_ops_per_s)),
+        };
+        let (duration_s, ops) = match self.schedule.bound {
+            Bound::Duration(d) => (Some(d.as_secs_f64()), None),
+            Bound::Ops(n) => (None, Some(n)),
+        };
+        BenchConfig {
+            workloads: self.specs.iter().map(ToString::to_string).collect(),
+            duration_s,
+            ops,
+            warmup_s: self.schedule.warmup.as_secs_f64(),
+            repetitions: self.schedule.repetitions,
+            concurrency,
+            rate_ops_per_s: rate,
+            target: self.target.to_string(),
+            meter: self.meter.choice.to_string(),
+            attribution: self.charge.method_name().to_string(),
+        }
+    }
+}
+
+fn logical_cpus() -> u32 {
+    std::thread::available_parallelism().map_or(1, |n| u32::try_from(n.get()).unwrap_or(u32::MAX))
+}
+
