@@ -87,6 +87,72 @@ pub enum Family {
     Ram,
 }
 
+impl Family {
+    /// The family of a component by its result-file name: `gpu*` → GPU; `dram`, `ram*` → RAM; everything else
+    /// (`cpu_package`, `cpu_model`, `psys`...) → CPU. Agrees with [`Component::family`] for every [`Component`].
+    pub fn of_name(name: &str) -> Family {
+        if name.starts_with("gpu") {
+            Family::Gpu
+        } else if name == "dram" || name.starts_with("ram") {
+            Family::Ram
+        } else {
+            Family::Cpu
+        }
+    }
+}
+
+/// Energy split into CodeCarbon's families: the `cpu_energy`, `gpu_energy` and `ram_energy` of an emissions.csv row,
+/// the `codecarbon_{cpu,gpu,ram}_energy` gauges. The one place components are summed by family.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct FamilyEnergy {
+    pub cpu: Joules,
+    pub gpu: Joules,
+    pub ram: Joules,
+}
+
+impl FamilyEnergy {
+    /// Adds `j` to `family`.
+    pub fn add(&mut self, family: Family, j: Joules) {
+        match family {
+            Family::Cpu => self.cpu += j,
+            Family::Gpu => self.gpu += j,
+            Family::Ram => self.ram += j,
+        }
+    }
+
+    /// Sums components by family.
+    pub fn of<'a>(components: impl IntoIterator<Item = (&'a Component, &'a Joules)>) -> Self {
+        let mut e = Self::default();
+        for (c, j) in components {
+            e.add(c.family(), *j);
+        }
+        e
+    }
+
+    /// Sums components given by result-file name ([`Family::of_name`]).
+    pub fn of_named<'a>(components: impl IntoIterator<Item = (&'a String, &'a f64)>) -> Self {
+        let mut e = Self::default();
+        for (name, j) in components {
+            e.add(Family::of_name(name), Joules(*j));
+        }
+        e
+    }
+
+    pub fn total(&self) -> Joules {
+        self.cpu + self.gpu + self.ram
+    }
+
+    /// `self - earlier`, clamped at zero per family (a meter never un-spends energy; a reset is not negative work).
+    pub fn since(&self, earlier: &Self) -> Self {
+        let d = |a: Joules, b: Joules| Joules((a.0 - b.0).max(0.0));
+        Self {
+            cpu: d(self.cpu, earlier.cpu),
+            gpu: d(self.gpu, earlier.gpu),
+            ram: d(self.ram, earlier.ram),
+        }
+    }
+}
+
 /// Where a reading came from. Serialized names are the shared meter source names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -276,5 +342,34 @@ impl MeterSet {
             energy,
             duration,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn families_by_name_agree_with_the_components() {
+        let all = [
+            Component::CpuPackage,
+            Component::Dram,
+            Component::Gpu,
+            Component::RamModel,
+            Component::CpuModel,
+        ];
+        for c in all {
+            assert_eq!(Family::of_name(c.as_str()), c.family(), "{c}");
+        }
+        assert_eq!(Family::of_name("psys"), Family::Cpu);
+        let energy: BTreeMap<Component, Joules> = all.iter().map(|c| (*c, Joules(1.0))).collect();
+        let split = FamilyEnergy::of(&energy);
+        assert_eq!(
+            (split.cpu, split.gpu, split.ram, split.total()),
+            (Joules(2.0), Joules(1.0), Joules(2.0), Joules(5.0))
+        );
+        let named: BTreeMap<String, f64> = [("dram".to_string(), 3.0), ("gpu".to_string(), 1.0)].into();
+        assert_eq!(FamilyEnergy::of_named(&named).ram, Joules(3.0));
+        assert_eq!(split.since(&FamilyEnergy::of_named(&named)).ram, Joules(0.0));
     }
 }

@@ -9,8 +9,8 @@
 
 use crate::cli::TrainArgs;
 use crate::metering::{self, MeterPlan};
-use crate::record::csv::{self, EmissionsRow};
-use crate::record::emissions::{FamilyEnergy, check_appendable, os_column};
+use crate::record::csv::EmissionsRow;
+use crate::record::emissions::{self, FamilyEnergy, Host, RowContext, check_appendable};
 use crate::record::schema::IntensityInfo;
 use crate::record::store::write_atomic;
 use crate::runner::machine::machine_info;
@@ -115,21 +115,7 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<ExitCode> {
     add_to_metrics(&plan.out, &record)?;
     if let Some(path) = &plan.emissions_csv {
         let row = emissions_row(&plan, &record, &window, &sources);
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).with_context(|| {
-                format!(
-                    "--emissions-csv {}: cannot create {}",
-                    path.display(),
-                    dir.display()
-                )
-            })?;
-        }
-        csv::append(path, &row).with_context(|| {
-            format!(
-                "--emissions-csv {} (pass another file, or --no-emissions-csv)",
-                path.display()
-            )
-        })?;
+        emissions::append_row(path, &row, "--emissions-csv")?;
         eprintln!("appended 1 row to {}", path.display());
     }
     print_summary(&report, &record, &plan.out);
@@ -218,44 +204,25 @@ fn emissions_row(
     window: &WindowEnergy,
     sources: &str,
 ) -> EmissionsRow {
-    let mut energy = FamilyEnergy::default();
-    for (component, j) in &window.components {
-        energy.add(component, j.0);
-    }
+    let energy = FamilyEnergy::of_named(window.components.iter().map(|(c, j)| (c, &j.0)));
     let machine = machine_info(&sources.split(',').collect::<Vec<_>>());
-    let country = plan
-        .intensity
-        .zone
-        .as_deref()
-        .and_then(energy::country::intensity);
-    EmissionsRow {
-        timestamp: jiff::Timestamp::now()
-            .strftime("%Y-%m-%dT%H:%M:%S")
-            .to_string(),
+    let ctx = RowContext {
         project_name: plan.project_name.clone(),
         run_id: record.run_id.clone(),
         experiment_id: Some("train:tiny".into()),
-        duration: Seconds(record.duration_s),
-        emissions: energy
-            .total()
-            .to_kwh()
-            .emissions(GramsPerKwh(record.intensity_g_per_kwh)),
-        cpu_energy: energy.cpu,
-        gpu_energy: energy.gpu,
-        ram_energy: energy.ram,
-        country_name: country.as_ref().map(|c| c.name.clone()),
-        country_iso_code: country.map(|c| c.iso3),
-        os: os_column(&machine.kernel),
         producer: format!("{} ({sources})", record.measured_by),
-        cpu_count: machine.logical_cpus,
-        cpu_model: machine.cpu_model,
-        gpu_count: None,
-        gpu_model: None,
-        ram_total_gb: machine.ram_bytes as f64 / f64::from(1u32 << 30),
-        tracking_mode: "process".into(),
-        cpu_utilization_percent: None,
-        ram_used_gb: None,
-    }
+        tracking_mode: "process",
+        intensity: GramsPerKwh(record.intensity_g_per_kwh),
+        zone: plan.intensity.zone.clone(),
+        host: Host {
+            kernel: machine.kernel,
+            cpu_count: machine.logical_cpus,
+            cpu_model: machine.cpu_model,
+            ram_total_gb: machine.ram_bytes as f64 / f64::from(1u32 << 30),
+            gpu_count: None,
+        },
+    };
+    emissions::row(ctx, energy, Seconds(record.duration_s))
 }
 
 fn print_summary(report: &TrainReport, record: &TrainingEnergy, out: &Path) {

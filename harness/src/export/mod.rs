@@ -9,6 +9,7 @@
 //! | [`json`] | a comparison with every number, for machines | `compare --format json` |
 //! | [`bmf`] | a run in Bencher Metric Format | `compare --format bmf` |
 //! | [`html`] | a self-contained HTML report with SVG charts | `report` |
+//! | [`monitor`] | a live sample (progress line or JSON line) and the totals (table or JSON) | `monitor` |
 //! | [`number`] | shared number formatting (SI prefixes, signed percentages) | the above |
 //!
 //! [`render_comparison`] picks the comparison exporter for a `--format` (`compare`, `ab`).
@@ -18,6 +19,7 @@ pub mod diff_table;
 pub mod html;
 pub mod json;
 pub mod markdown;
+pub mod monitor;
 pub mod number;
 pub mod table;
 

@@ -11,13 +11,14 @@
 
 use super::verdicts::Verdicts;
 use crate::record::schema::{LatencySummary, RunResult, WorkloadResult};
+use energy::meter::Family;
+use energy::units::JOULES_PER_KWH;
 use prometheus::core::{Collector, Desc};
 use prometheus::proto::{LabelPair, Metric, MetricFamily, MetricType, Quantile, Summary};
 use prometheus::{Encoder, GaugeVec, IntCounterVec, Opts, Registry, TextEncoder};
 use std::collections::HashMap;
 
 /// Joules in one kilowatt-hour (exact).
-const JOULES_PER_KWH: f64 = 3.6e6;
 
 /// Labels that the metrics themselves carry; grouping labels (`--label`) must not reuse them.
 pub const RESERVED_LABELS: &[&str] = &[
@@ -371,10 +372,10 @@ impl WorkloadTotals {
         for rep in &wl.repetitions {
             t.duration_s += rep.wall_s;
             for (component, joules) in &rep.energy_j {
-                match component_kind(component) {
-                    Component::Gpu => t.gpu_j += joules,
-                    Component::Ram => t.ram_j += joules,
-                    Component::Cpu => t.cpu_j += joules,
+                match Family::of_name(component) {
+                    Family::Gpu => t.gpu_j += joules,
+                    Family::Ram => t.ram_j += joules,
+                    Family::Cpu => t.cpu_j += joules,
                 }
             }
         }
@@ -393,23 +394,6 @@ impl WorkloadTotals {
         } else {
             0.0
         }
-    }
-}
-
-enum Component {
-    Cpu,
-    Gpu,
-    Ram,
-}
-
-/// `gpu*` → GPU; `dram`, `ram*` → RAM; everything else (`cpu_package`, `cpu_model`, `psys`...) → CPU.
-fn component_kind(name: &str) -> Component {
-    if name.starts_with("gpu") {
-        Component::Gpu
-    } else if name == "dram" || name.starts_with("ram") {
-        Component::Ram
-    } else {
-        Component::Cpu
     }
 }
 

@@ -18,8 +18,9 @@
 use energy::cputime::ProcessRef;
 use energy::meter::model::{ModelConfig, ModelMeter, TrackingMode};
 use energy::meter::sampler::Sampler;
-use energy::meter::{EnergyMeter, Family, MeterError, Reading};
-use energy::units::{GramsPerKwh, Joules, Seconds};
+pub use energy::meter::FamilyEnergy;
+use energy::meter::{EnergyMeter, MeterError, Reading};
+use energy::units::{GramsPerKwh, JOULES_PER_KWH, Joules, Seconds};
 use prometheus::{CounterVec, GaugeVec, Opts, Registry};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -31,45 +32,6 @@ pub const PROJECT_NAME: &str = "workloads";
 pub const DEFAULT_PERIOD: Duration = Duration::from_secs(1);
 /// Intensity used until the app sets one: the world average CodeCarbon falls back to (gCO2eq/kWh).
 pub const DEFAULT_INTENSITY: GramsPerKwh = GramsPerKwh(475.0);
-
-const JOULES_PER_KWH: f64 = 3.6e6;
-
-/// Energy of one interval (or since start) split into CodeCarbon's families.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub struct FamilyEnergy {
-    pub cpu: Joules,
-    pub gpu: Joules,
-    pub ram: Joules,
-}
-
-impl FamilyEnergy {
-    /// Sums a reading's components by family.
-    pub fn of(reading: &Reading) -> Self {
-        let mut e = Self::default();
-        for (component, joules) in &reading.energy {
-            match component.family() {
-                Family::Cpu => e.cpu += *joules,
-                Family::Gpu => e.gpu += *joules,
-                Family::Ram => e.ram += *joules,
-            }
-        }
-        e
-    }
-
-    pub fn total(&self) -> Joules {
-        self.cpu + self.gpu + self.ram
-    }
-
-    /// `self - earlier`, clamped at zero per family (a meter never un-spends energy; a reset is not negative work).
-    fn since(&self, earlier: &Self) -> Self {
-        let d = |a: Joules, b: Joules| Joules((a.0 - b.0).max(0.0));
-        Self {
-            cpu: d(self.cpu, earlier.cpu),
-            gpu: d(self.gpu, earlier.gpu),
-            ram: d(self.ram, earlier.ram),
-        }
-    }
-}
 
 /// The metrics, registered once; the sampler updates them.
 #[derive(Debug, Clone)]
@@ -283,7 +245,7 @@ pub fn spawn_sampler(
     let mut warned = false;
     let tick = move || match meter.read() {
         Ok(reading) => {
-            let total = FamilyEnergy::of(&reading);
+            let total = FamilyEnergy::of(&reading.energy);
             let interval = reading.duration - previous.1;
             metrics.observe(total.since(&previous.0), interval, total, reading.duration);
             previous = (total, reading.duration);

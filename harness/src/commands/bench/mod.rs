@@ -15,7 +15,7 @@ use crate::load::spec::WorkloadSpec;
 use crate::push::plan::push_and_report_async;
 use crate::record::schema::{RunResult, SCHEMA_VERSION};
 use crate::record::store::RunStore;
-use crate::record::{csv, emissions};
+use crate::record::emissions;
 use crate::runner::meter::{MeterReport, RunMeter};
 use crate::runner::{self, EnergyContext, Schedule};
 use anyhow::Context as _;
@@ -179,21 +179,7 @@ impl Session {
             return Ok(());
         };
         let row = emissions::workload_row(&self.result, wl, &plan.project_name);
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).with_context(|| {
-                format!(
-                    "--emissions-csv {}: cannot create {}",
-                    path.display(),
-                    dir.display()
-                )
-            })?;
-        }
-        csv::append(path, &row).with_context(|| {
-            format!(
-                "--emissions-csv {} (pass another file, or --no-emissions-csv)",
-                path.display()
-            )
-        })
+        emissions::append_row(path, &row, "--emissions-csv")
     }
 
     async fn run_one(
