@@ -217,7 +217,7 @@ mod tests {
             (de.info().source.as_str(), de.info().zone.as_deref()),
             ("country", Some("DEU"))
         );
-        assert_eq!(de.intensity.value, energy::country::intensity_or_world("DEU"));
+        assert_eq!(de.intensity.value, energy::carbon::table::intensity_or_world("DEU"));
         let note = de.default_note.expect("the default is announced");
         assert!(
             note.contains("country table") && note.contains("--zone DE (DEU)"),

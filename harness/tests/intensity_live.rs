@@ -64,7 +64,7 @@ fn electricity_maps_intensity_and_live_fetches_with_a_good_key() {
     let run = assert_valid_result_file(&dir.path().join("run.json"));
     assert_eq!(run["intensity"]["source"], "electricity-maps");
     assert_eq!(run["intensity"]["zone"], "FR");
-    let expected = energy::country::intensity_or_world("FR").0;
+    let expected = energy::carbon::table::intensity_or_world("FR").0;
     assert_eq!(
         run["intensity"]["intensity_g_per_kwh"].as_f64(),
         Some(expected)

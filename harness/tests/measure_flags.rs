@@ -216,7 +216,7 @@ fn monitor_without_intensity_uses_the_country_table_for_the_zone_and_says_so() {
     let (totals, stderr) = monitor_totals(&[]);
     assert_eq!(totals["intensity_source"], "country", "{totals}");
     assert_eq!(totals["zone"], "DEU", "{totals}");
-    let de = energy::country::intensity("DE").expect("DE").intensity.0;
+    let de = energy::carbon::table::intensity("DE").expect("DE").intensity.0;
     assert_eq!(totals["intensity_g_per_kwh"].as_f64(), Some(de));
     assert!(
         stderr.contains("no --intensity") && stderr.contains("country table for --zone DE"),

@@ -1,8 +1,8 @@
-//! Country intensity from CodeCarbon's table ([`crate::country`]): ISO-3 or ISO-2 codes; an unknown code gets the
+//! Country intensity from CodeCarbon's table ([`crate::carbon::table`]): ISO-3 or ISO-2 codes; an unknown code gets the
 //! world average (475 g/kWh) and a warning, as CodeCarbon does.
 
 use super::{Intensity, IntensityError, IntensitySource};
-use crate::country;
+use crate::carbon::table;
 
 /// Intensity of one country's grid, or the world average.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,16 +33,16 @@ impl IntensitySource for CountryIntensitySource {
         let world = |warning: String| Intensity {
             source: "country".into(),
             zone: None,
-            value: country::WORLD_AVERAGE,
+            value: table::WORLD_AVERAGE,
             warnings: vec![warning],
         };
         let Some(code) = &self.code else {
             return Ok(world(format!(
                 "no location given: using the world average {} g CO2eq/kWh (set --intensity country:XXX)",
-                country::WORLD_AVERAGE.0
+                table::WORLD_AVERAGE.0
             )));
         };
-        Ok(match country::intensity(code) {
+        Ok(match table::intensity(code) {
             Some(c) => Intensity {
                 source: "country".into(),
                 zone: Some(c.iso3),
@@ -51,7 +51,7 @@ impl IntensitySource for CountryIntensitySource {
             },
             None => world(format!(
                 "country {code:?} is not in CodeCarbon's table: using the world average {} g CO2eq/kWh",
-                country::WORLD_AVERAGE.0
+                table::WORLD_AVERAGE.0
             )),
         })
     }

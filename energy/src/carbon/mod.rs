@@ -1,9 +1,10 @@
-//! Carbon-intensity sources: one trait, one file per implementation.
+//! Carbon intensity, all of it for this crate: CodeCarbon's country table ([`table`]), the sources (one trait, one
+//! file per implementation) and the normalised grid [`Zone`].
 //!
 //! | implementation | source name | file |
 //! |---|---|---|
 //! | [`fixed::FixedIntensity`] | `fixed` | a number given by the user (`--intensity 380`) |
-//! | [`country::CountryIntensitySource`] | `country` | CodeCarbon's country table ([`crate::country`]), 475 g/kWh for unknown codes |
+//! | [`country::CountryIntensitySource`] | `country` | CodeCarbon's country table ([`crate::carbon::table`]), 475 g/kWh for unknown codes |
 //!
 //! [`Zone`] is a grid zone normalised once (`--zone de` → `DE`).
 //!
@@ -12,9 +13,10 @@
 
 pub mod country;
 pub mod fixed;
+pub mod table;
 pub mod zone;
 
-pub use crate::country::CountryIntensity;
+pub use table::CountryIntensity;
 pub use zone::{BadZone, Zone};
 
 use crate::units::{GramsCo2e, GramsPerKwh, Joules};

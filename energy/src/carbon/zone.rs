@@ -3,7 +3,7 @@
 //! the normalised value and never re-normalises it.
 
 use super::CountryIntensity;
-use crate::country;
+use crate::carbon::table;
 use std::fmt;
 use std::str::FromStr;
 
@@ -41,7 +41,7 @@ impl Zone {
 
     /// This zone's row of CodeCarbon's country table, if it is a country the table knows.
     pub fn country(&self) -> Option<CountryIntensity> {
-        country::intensity(&self.0)
+        table::intensity(&self.0)
     }
 }
 

@@ -167,7 +167,7 @@ mod tests {
         let i = src.intensity().expect("intensity");
         assert_eq!(i.source, "electricity-maps");
         assert_eq!(i.zone.as_deref(), Some("DE"));
-        assert_eq!(i.value, energy::country::intensity_or_world("DE"));
+        assert_eq!(i.value, energy::carbon::table::intensity_or_world("DE"));
         assert!(i.warnings.is_empty(), "{:?}", i.warnings);
         grid.server.shutdown().await.expect("shutdown");
     }
@@ -181,7 +181,7 @@ mod tests {
             (i.source.as_str(), i.zone.as_deref()),
             ("country", Some("FRA"))
         );
-        assert_eq!(i.value, energy::country::intensity_or_world("FRA"));
+        assert_eq!(i.value, energy::carbon::table::intensity_or_world("FRA"));
         let w = i.warnings.join("\n");
         assert!(
             w.contains("zone FR failed") && w.contains("rejected") && w.contains("country table"),

@@ -86,7 +86,7 @@ pub struct RowContext {
 
 /// The one row builder: `energy` over `duration`, emissions at `ctx.intensity`, stamped now.
 pub fn row(ctx: RowContext, energy: FamilyEnergy, duration: Seconds) -> EmissionsRow {
-    let country = ctx.zone.as_deref().and_then(energy::country::intensity);
+    let country = ctx.zone.as_deref().and_then(energy::carbon::table::intensity);
     EmissionsRow {
         timestamp: jiff::Timestamp::now()
             .strftime("%Y-%m-%dT%H:%M:%S")

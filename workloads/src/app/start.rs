@@ -205,7 +205,7 @@ fn start_sampler(
     let meter =
         energy_metrics::process_model_meter().context("starting the live energy model meter")?;
     let energy = EnergyMetrics::register(state.metrics.registry(), "model")?;
-    energy.set_intensity(energy::country::intensity_or_world(zone));
+    energy.set_intensity(energy::carbon::table::intensity_or_world(zone));
     let sampler = energy_metrics::spawn_sampler(energy.clone(), Box::new(meter), period)
         .context("starting the live energy sampler")?;
     Ok((energy, sampler))

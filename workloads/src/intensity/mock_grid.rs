@@ -2,7 +2,7 @@
 //!
 //! `GET /v3/carbon-intensity/latest?zone=XX` with the `auth-token` header answers like the real API
 //! (`zone`, `carbonIntensity`, `datetime`, `updatedAt`, `emissionFactorType`, `isEstimated`). Values are
-//! deterministic per zone: CodeCarbon's country table ([`energy::country`]) by ISO-2/ISO-3 code, using the part
+//! deterministic per zone: CodeCarbon's country table ([`energy::carbon::table`]) by ISO-2/ISO-3 code, using the part
 //! before the first `-` of sub-zones such as `SE-SE3`. A wrong key gets 401; optional injected latency and a share of
 //! 429/500 failures (seeded) exercise clients. It counts the requests it served, for cache tests.
 
@@ -131,7 +131,7 @@ fn injected_failure(state: &GridState) -> Option<Response> {
 /// The mock grid's intensity for a zone, `None` when the zone maps to no country.
 pub fn lookup(zone: &str) -> Option<f64> {
     let country = zone.split('-').next().unwrap_or_default();
-    energy::country::intensity(country).map(|c| c.intensity.0)
+    energy::carbon::table::intensity(country).map(|c| c.intensity.0)
 }
 
 fn body_for(zone: &str, intensity: f64) -> serde_json::Value {

@@ -20,7 +20,7 @@ use std::sync::OnceLock;
 pub const WORLD_AVERAGE: GramsPerKwh = GramsPerKwh(475.0);
 
 /// The embedded CodeCarbon table.
-const GLOBAL_ENERGY_MIX_JSON: &str = include_str!("../data/global_energy_mix.json");
+const GLOBAL_ENERGY_MIX_JSON: &str = include_str!("../../data/global_energy_mix.json");
 
 /// One country's grid carbon intensity.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -144,7 +144,7 @@ mod tests {
     use super::*;
     use serde_json::Value;
 
-    const GOLDEN: &str = include_str!("../tests/golden/codecarbon.json");
+    const GOLDEN: &str = include_str!("../../tests/golden/codecarbon.json");
 
     fn golden() -> Value {
         serde_json::from_str(GOLDEN).expect("golden parses")
