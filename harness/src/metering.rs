@@ -204,7 +204,9 @@ mod tests {
 
     #[test]
     fn intensity_from_a_number_a_country_or_the_zone() {
-        let fixed = resolve(&["--intensity", "fixed:380"]).expect("fixed").info();
+        let fixed = resolve(&["--intensity", "fixed:380"])
+            .expect("fixed")
+            .info();
         assert_eq!(
             (fixed.source.as_str(), fixed.intensity_g_per_kwh),
             ("fixed", 380.0)
@@ -217,7 +219,10 @@ mod tests {
             (de.info().source.as_str(), de.info().zone.as_deref()),
             ("country", Some("DEU"))
         );
-        assert_eq!(de.intensity.value, energy::carbon::table::intensity_or_world("DEU"));
+        assert_eq!(
+            de.intensity.value,
+            energy::carbon::table::intensity_or_world("DEU")
+        );
         let note = de.default_note.expect("the default is announced");
         assert!(
             note.contains("country table") && note.contains("--zone DE (DEU)"),
@@ -227,16 +232,23 @@ mod tests {
         assert_eq!(fr.info().zone.as_deref(), Some("FRA"));
         assert!(fr.intensity.value.0 < de.intensity.value.0);
         let zone_fr = resolve(&["--zone", " fr "]).expect("zone fr");
-        assert_eq!((zone_fr.zone.as_str(), zone_fr.intensity.value), ("FR", fr.intensity.value));
         assert_eq!(
-            resolve(&["--intensity", "world"]).expect("world").intensity.value.0,
+            (zone_fr.zone.as_str(), zone_fr.intensity.value),
+            ("FR", fr.intensity.value)
+        );
+        assert_eq!(
+            resolve(&["--intensity", "world"])
+                .expect("world")
+                .intensity
+                .value
+                .0,
             475.0
         );
         let err = resolve(&["--zone", "XX"]).expect_err("unknown zone");
         assert!(err.to_string().contains("--zone `XX`"), "{err}");
         let err = resolve(&["--intensity", "country:XX"]).expect_err("unknown country");
         assert!(err.to_string().contains("--intensity `XX`"), "{err}");
-        assert!(resolve(&["--intensity", "-1"]).is_err());
+        assert!(resolve(&["--intensity=-1"]).is_err());
         assert!(resolve(&["--intensity", "lots"]).is_err());
     }
 }

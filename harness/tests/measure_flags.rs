@@ -41,7 +41,7 @@ fn flags_under(command: &str, heading: &str) -> BTreeSet<String> {
         .unwrap_or_else(|| panic!("{command} --help has no {heading:?} section:\n{help}"));
     section
         .lines()
-        .take_while(|l| !l.trim().is_empty())
+        .take_while(|l| l.is_empty() || l.starts_with(' '))
         .filter_map(|l| {
             let l = l.trim_start();
             l.starts_with("--")
@@ -57,7 +57,11 @@ fn set(flags: &[&str]) -> BTreeSet<String> {
 #[test]
 fn bench_train_and_monitor_list_the_same_measuring_flags() {
     for command in ["bench", "train", "monitor"] {
-        assert_eq!(flags_under(command, "Meter"), set(&METER_FLAGS), "{command}");
+        assert_eq!(
+            flags_under(command, "Meter"),
+            set(&METER_FLAGS),
+            "{command}"
+        );
         assert_eq!(
             flags_under(command, "Carbon intensity"),
             set(&INTENSITY_FLAGS),
@@ -154,7 +158,11 @@ fn bench_reads_rapl_from_a_fixture_powercap_root() {
         .find(|m| m["source"] == "rapl")
         .expect("rapl listed")
         .clone();
-    assert_eq!((&rapl["available"], &rapl["used"]), (&true.into(), &true.into()), "{rapl}");
+    assert_eq!(
+        (&rapl["available"], &rapl["used"]),
+        (&true.into(), &true.into()),
+        "{rapl}"
+    );
     assert_eq!(run["config"]["meter"], "rapl");
     let w = &run["workloads"][0];
     assert_eq!(w["energy_source"], "rapl", "{w}");
@@ -216,7 +224,10 @@ fn monitor_without_intensity_uses_the_country_table_for_the_zone_and_says_so() {
     let (totals, stderr) = monitor_totals(&[]);
     assert_eq!(totals["intensity_source"], "country", "{totals}");
     assert_eq!(totals["zone"], "DEU", "{totals}");
-    let de = energy::carbon::table::intensity("DE").expect("DE").intensity.0;
+    let de = energy::carbon::table::intensity("DE")
+        .expect("DE")
+        .intensity
+        .0;
     assert_eq!(totals["intensity_g_per_kwh"].as_f64(), Some(de));
     assert!(
         stderr.contains("no --intensity") && stderr.contains("country table for --zone DE"),

@@ -368,8 +368,12 @@ mod tests {
             (split.cpu, split.gpu, split.ram, split.total()),
             (Joules(2.0), Joules(1.0), Joules(2.0), Joules(5.0))
         );
-        let named: BTreeMap<String, f64> = [("dram".to_string(), 3.0), ("gpu".to_string(), 1.0)].into();
+        let named: BTreeMap<String, f64> =
+            [("dram".to_string(), 3.0), ("gpu".to_string(), 1.0)].into();
         assert_eq!(FamilyEnergy::of_named(&named).ram, Joules(3.0));
-        assert_eq!(split.since(&FamilyEnergy::of_named(&named)).ram, Joules(0.0));
+        assert_eq!(
+            split.since(&FamilyEnergy::of_named(&named)).ram,
+            Joules(0.0)
+        );
     }
 }

@@ -12,9 +12,9 @@
 pub mod electricity_maps;
 
 use electricity_maps::ElectricityMapsIntensity;
-use energy::carbon::{IntensitySource, Zone};
 use energy::carbon::country::CountryIntensitySource;
 use energy::carbon::fixed::FixedIntensity;
+use energy::carbon::{IntensitySource, Zone};
 use energy::units::GramsPerKwh;
 use workloads::intensity::client::ClientConfig;
 

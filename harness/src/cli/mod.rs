@@ -282,4 +282,3 @@ pub struct AbArgs {
     #[arg(last = true, value_name = "BENCH_ARGS")]
     pub bench_args: Vec<String>,
 }
-

@@ -201,7 +201,8 @@ pub fn run(args: AbArgs) -> anyhow::Result<ExitCode> {
     let runs = measure(&plan)?;
     let comparison = compare::compare(&runs.base, "base", &runs.head, "head", plan.settings)
         .context("comparing the head build with the base build")?;
-    let json = crate::export::render_comparison(&comparison, &runs.head, CompareFormat::Json, false)?;
+    let json =
+        crate::export::render_comparison(&comparison, &runs.head, CompareFormat::Json, false)?;
     store::write_atomic(&plan.out_dir.join("compare.json"), &json)?;
     let colour = plan.format == CompareFormat::Table && crate::export::use_colour();
     let bytes = crate::export::render_comparison(&comparison, &runs.head, plan.format, colour)?;

@@ -120,7 +120,8 @@ fn csv_row(
 ) -> EmissionsRow {
     let proc_root = &args.measure.meter.proc_root;
     let cpu = CpuInfo::detect(proc_root);
-    let kernel = std::fs::read_to_string(proc_root.join("sys/kernel/osrelease")).unwrap_or_default();
+    let kernel =
+        std::fs::read_to_string(proc_root.join("sys/kernel/osrelease")).unwrap_or_default();
     let ctx = RowContext {
         project_name: args.project_name.clone(),
         run_id: uuid4(),

@@ -126,12 +126,11 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<ExitCode> {
 async fn train_metered(
     plan: &TrainPlan,
 ) -> anyhow::Result<(TrainReport, WindowEnergy, String, Vec<String>)> {
-    let (mut meter, MeterReport { warnings, .. }) =
-        RunMeter::select(
-            plan.meter.choice,
-            &plan.meter.config,
-            Charge::Process(ProcessRef::Current),
-        )?;
+    let (mut meter, MeterReport { warnings, .. }) = RunMeter::select(
+        plan.meter.choice,
+        &plan.meter.config,
+        Charge::Process(ProcessRef::Current),
+    )?;
     let dataset = Dataset::embedded().context("loading the embedded predict dataset")?;
     let options = plan.options.clone();
     let out = plan.out.clone();

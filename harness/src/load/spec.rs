@@ -1,10 +1,10 @@
 //! `--workload` specs: parse `intensity`, `predict`, `chat`, `spin:N`, `get:/PATH` once into a [`WorkloadSpec`], and
 //! start it in-process or against an HTTP [`Target`].
 
-use super::{SAMPLE_TEXT, Workload};
 use super::http::HttpGet;
 use super::intensity::GridPlan;
 use super::spin::{MAX_ITERATIONS, Spin};
+use super::{SAMPLE_TEXT, Workload};
 use std::fmt;
 use std::str::FromStr;
 use std::sync::Arc;

@@ -13,8 +13,8 @@
 use super::csv::{self, EmissionsRow, HEADER};
 use super::schema::{RunResult, WorkloadResult};
 use anyhow::Context as _;
-pub use energy::meter::FamilyEnergy;
 use energy::meter::Family;
+pub use energy::meter::FamilyEnergy;
 use energy::units::{GramsPerKwh, Joules, Seconds};
 use std::path::Path;
 
@@ -86,7 +86,10 @@ pub struct RowContext {
 
 /// The one row builder: `energy` over `duration`, emissions at `ctx.intensity`, stamped now.
 pub fn row(ctx: RowContext, energy: FamilyEnergy, duration: Seconds) -> EmissionsRow {
-    let country = ctx.zone.as_deref().and_then(energy::carbon::table::intensity);
+    let country = ctx
+        .zone
+        .as_deref()
+        .and_then(energy::carbon::table::intensity);
     EmissionsRow {
         timestamp: jiff::Timestamp::now()
             .strftime("%Y-%m-%dT%H:%M:%S")

@@ -16,10 +16,10 @@
 //!   `avg(rate(codecarbon_emissions[$__range])) by (project_name)` the process's emissions per second.
 
 use energy::cputime::ProcessRef;
+pub use energy::meter::FamilyEnergy;
 use energy::meter::model::{ModelConfig, ModelMeter, TrackingMode};
 use energy::meter::sampler::Sampler;
-pub use energy::meter::FamilyEnergy;
-use energy::meter::{EnergyMeter, MeterError, Reading};
+use energy::meter::{EnergyMeter, MeterError};
 use energy::units::{GramsPerKwh, JOULES_PER_KWH, Joules, Seconds};
 use prometheus::{CounterVec, GaugeVec, Opts, Registry};
 use std::sync::Arc;

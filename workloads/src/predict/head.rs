@@ -1,8 +1,8 @@
 //! The linear classification head of the `bert` backend: `head.weight` `[3, hidden]` and `head.bias` `[3]`, trained
 //! on frozen sentence embeddings and stored as a small `head.safetensors` next to the checkpoint.
 
-use super::seeded::SeededInit;
 use super::options::TrainOptions;
+use super::seeded::SeededInit;
 use super::{Label, PredictError};
 use candle_core::{DType, Device, Module, Tensor};
 use candle_nn::{AdamW, Init, Linear, Optimizer, ParamsAdamW, VarBuilder, VarMap};

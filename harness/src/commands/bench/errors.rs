@@ -48,12 +48,10 @@ pub fn error_rate_failures(
     out
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::record::schema::LatencySummary;
-
 
     fn workload(name: &str, ops: u64, errors: u64) -> WorkloadResult {
         WorkloadResult {

@@ -149,7 +149,8 @@ impl BenchPlan {
         })
     }
 
-    fn config(&self) -> BenchConfig {
+    /// The `config` record of the result file.
+    pub(super) fn config(&self) -> BenchConfig {
         let (concurrency, rate) = match self.schedule.shape {
             LoadShape::Closed { concurrency } => (concurrency, None),
             LoadShape::Open {
@@ -179,4 +180,3 @@ impl BenchPlan {
 fn logical_cpus() -> u32 {
     std::thread::available_parallelism().map_or(1, |n| u32::try_from(n.get()).unwrap_or(u32::MAX))
 }
-
