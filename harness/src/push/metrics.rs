@@ -18,8 +18,6 @@ use prometheus::proto::{LabelPair, Metric, MetricFamily, MetricType, Quantile, S
 use prometheus::{Encoder, GaugeVec, IntCounterVec, Opts, Registry, TextEncoder};
 use std::collections::HashMap;
 
-/// Joules in one kilowatt-hour (exact).
-
 /// Labels that the metrics themselves carry; grouping labels (`--label`) must not reuse them.
 pub const RESERVED_LABELS: &[&str] = &[
     "job",
