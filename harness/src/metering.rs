@@ -73,11 +73,7 @@ pub struct RunIntensity {
 impl RunIntensity {
     /// The result file's record of it.
     pub fn info(&self) -> IntensityInfo {
-        IntensityInfo {
-            source: self.intensity.source.clone(),
-            zone: self.intensity.zone.clone(),
-            intensity_g_per_kwh: self.intensity.value.0,
-        }
+        IntensityInfo::from(&self.intensity)
     }
 }
 
@@ -101,19 +97,21 @@ pub fn resolve_intensity(args: &IntensityArgs) -> anyhow::Result<RunIntensity> {
         ),
         None => (IntensityPlan::for_zone(&args.zone, args.live), "--zone"),
     };
+    let client = |what: &str| match &live {
+        Some(config) => Ok(config.clone()),
+        None => settings.client_config(what),
+    };
+    let intensity = plan.source_with(client)?.intensity()?;
+    // The country source falls back to the world average (no zone) for an unknown code, as CodeCarbon does; a code
+    // the user typed is refused instead, naming the flag.
     if let IntensityPlan::Country(zone) = &plan
-        && zone.country().is_none()
+        && intensity.zone.is_none()
     {
         bail!(
             "{flag} `{zone}` is not in CodeCarbon's country table: give an ISO code like DE or DEU, \
              or a number with --intensity 380"
         );
     }
-    let client = |what: &str| match &live {
-        Some(config) => Ok(config.clone()),
-        None => settings.client_config(what),
-    };
-    let intensity = plan.source_with(client)?.intensity()?;
     let default_note = args
         .intensity
         .is_none()

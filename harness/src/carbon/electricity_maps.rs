@@ -13,7 +13,7 @@
 //! runtime, so it works from plain code and from inside the bench's runtime alike.
 
 use energy::carbon::country::CountryIntensitySource;
-use energy::carbon::{Intensity, IntensityError, IntensitySource};
+use energy::carbon::{Intensity, IntensityError, IntensitySource, Zone};
 use std::path::PathBuf;
 use std::time::Duration;
 use workloads::intensity::client::{ClientConfig, ElectricityMapsClient};
@@ -65,22 +65,19 @@ impl LiveSettings {
 /// The Electricity Maps intensity source for one zone, with the country-table fallback.
 #[derive(Debug, Clone)]
 pub struct ElectricityMapsIntensity {
-    zone: String,
+    zone: Zone,
     config: ClientConfig,
 }
 
 impl ElectricityMapsIntensity {
     /// A source for `zone` (`DE`, `US-CAL-CISO`...) using `config` (its `Debug` redacts the key).
-    pub fn new(zone: &str, config: ClientConfig) -> Self {
-        Self {
-            zone: zone.trim().to_string(),
-            config,
-        }
+    pub fn new(zone: Zone, config: ClientConfig) -> Self {
+        Self { zone, config }
     }
 
     /// The zone's country for the fallback: `US-CAL-CISO` → `US`.
     fn country(&self) -> &str {
-        self.zone.split('-').next().unwrap_or_default()
+        self.zone.as_str().split('-').next().unwrap_or_default()
     }
 
     fn fallback(&self, why: &FetchError) -> Result<Intensity, IntensityError> {
@@ -104,7 +101,7 @@ impl IntensitySource for ElectricityMapsIntensity {
     }
 
     fn intensity(&self) -> Result<Intensity, IntensityError> {
-        match fetch_blocking(&self.config, &self.zone) {
+        match fetch_blocking(&self.config, self.zone.as_str()) {
             Ok(reading) => Ok(Intensity {
                 source: "electricity-maps".into(),
                 zone: Some(reading.zone),
@@ -139,6 +136,10 @@ fn fetch_blocking(config: &ClientConfig, zone: &str) -> Result<Reading, FetchErr
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn zone(z: &str) -> Zone {
+        Zone::parse(z).expect("zone")
+    }
     use axum::http::StatusCode;
     use std::net::{Ipv4Addr, SocketAddr};
     use workloads::intensity::mock_grid::{self, MockGridConfig};
@@ -163,7 +164,7 @@ mod tests {
     #[tokio::test(flavor = "multi_thread")]
     async fn a_successful_fetch_is_labelled_electricity_maps() {
         let grid = mock_grid_requiring("good").await;
-        let src = ElectricityMapsIntensity::new("DE", config(grid.server.base_url(), "good"));
+        let src = ElectricityMapsIntensity::new(zone("DE"), config(grid.server.base_url(), "good"));
         let i = src.intensity().expect("intensity");
         assert_eq!(i.source, "electricity-maps");
         assert_eq!(i.zone.as_deref(), Some("DE"));
@@ -175,7 +176,8 @@ mod tests {
     #[tokio::test(flavor = "multi_thread")]
     async fn a_refused_key_falls_back_to_the_country_table_with_a_warning() {
         let grid = mock_grid_requiring("good").await;
-        let src = ElectricityMapsIntensity::new("FR", config(grid.server.base_url(), "wrong"));
+        let src =
+            ElectricityMapsIntensity::new(zone("FR"), config(grid.server.base_url(), "wrong"));
         let i = src.intensity().expect("falls back, no error");
         assert_eq!(
             (i.source.as_str(), i.zone.as_deref()),
@@ -204,7 +206,8 @@ mod tests {
         let server = workloads::server::spawn(LOCAL, router)
             .await
             .expect("server");
-        let src = ElectricityMapsIntensity::new("US-CAL-CISO", config(server.base_url(), "k"));
+        let src =
+            ElectricityMapsIntensity::new(zone("US-CAL-CISO"), config(server.base_url(), "k"));
         let i = src.intensity().expect("falls back");
         assert_eq!(
             (i.source.as_str(), i.zone.as_deref()),

@@ -98,7 +98,7 @@ impl IntensityPlan {
             Self::World => Box::new(CountryIntensitySource::world()),
             Self::ElectricityMaps(zone) => {
                 let what = format!("--intensity electricity-maps:{zone}");
-                Box::new(ElectricityMapsIntensity::new(zone.as_str(), client(&what)?))
+                Box::new(ElectricityMapsIntensity::new(zone.clone(), client(&what)?))
             }
         })
     }

@@ -91,6 +91,16 @@ pub struct IntensityInfo {
     pub intensity_g_per_kwh: f64,
 }
 
+impl From<&energy::carbon::Intensity> for IntensityInfo {
+    fn from(i: &energy::carbon::Intensity) -> Self {
+        Self {
+            source: i.source.clone(),
+            zone: i.zone.clone(),
+            intensity_g_per_kwh: i.value.0,
+        }
+    }
+}
+
 /// What was asked for (after defaults were applied).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct BenchConfig {

@@ -14,12 +14,12 @@ use crate::export::table::{self, TableStyle};
 use crate::load::spec::WorkloadSpec;
 use crate::push::plan::push_and_report_async;
 use crate::record::emissions;
-use crate::record::schema::{RunResult, SCHEMA_VERSION};
+use crate::record::schema::{IntensityInfo, RunResult, SCHEMA_VERSION};
 use crate::record::store::RunStore;
 use crate::runner::meter::{MeterReport, RunMeter};
 use crate::runner::{self, EnergyContext, Schedule};
 use anyhow::Context as _;
-use energy::units::{GramsPerKwh, Watts};
+use energy::units::Watts;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::IsTerminal as _;
 use std::path::PathBuf;
@@ -128,7 +128,7 @@ impl Session {
             git,
             machine: runner::machine::machine_info(&meter.sources().split(',').collect::<Vec<_>>()),
             meters,
-            intensity: plan.intensity.clone(),
+            intensity: IntensityInfo::from(&plan.intensity),
             config: plan.config(),
             idle: None,
             warnings: meter_warnings
@@ -140,7 +140,7 @@ impl Session {
         store.save(&result)?;
         let ctx = EnergyContext {
             idle_power: None,
-            intensity: GramsPerKwh(plan.intensity.intensity_g_per_kwh),
+            intensity: plan.intensity.value,
         };
         Ok(Self {
             result,

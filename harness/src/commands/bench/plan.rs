@@ -9,10 +9,11 @@ use crate::load::{Bound, LoadShape};
 use crate::metering::{self, MeterPlan};
 use crate::push::plan::PushPlan;
 use crate::record::emissions;
-use crate::record::schema::{BenchConfig, IntensityInfo};
+use crate::record::schema::BenchConfig;
 use crate::runner::Schedule;
 use crate::runner::meter::Charge;
 use anyhow::bail;
+use energy::carbon::Intensity;
 use energy::cputime::ProcessRef;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -33,7 +34,8 @@ pub struct BenchPlan {
     /// Where the `intensity` workload fetches from (mock grid or, with --live, the API) and for which zone.
     pub grid: GridPlan,
     pub charge: Charge,
-    pub intensity: IntensityInfo,
+    /// The run's intensity (its warnings are in `warnings`).
+    pub intensity: Intensity,
     pub max_error_rate: f64,
     pub out: Option<PathBuf>,
     /// Where each finished workload's CodeCarbon row goes (`None`: --no-emissions-csv).
@@ -119,8 +121,8 @@ impl BenchPlan {
             zone: run_intensity.zone.to_string(),
             live: run_intensity.live.clone(),
         };
-        let intensity = run_intensity.info();
-        warnings.extend(run_intensity.intensity.warnings);
+        let intensity = run_intensity.intensity;
+        warnings.extend(intensity.warnings.iter().cloned());
         if !args.no_emissions_csv {
             emissions::check_appendable(&args.emissions_csv, "--emissions-csv")?;
         }
