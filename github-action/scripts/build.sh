@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Build the harness binaries the gate runs.
 #   mode ab:       the merge base of the pull request (or the push's previous commit) in a git worktree, and the head
-#                  (the current checkout); both with the same CARGO_TARGET_DIR, so dependencies compile once.
+#                  (the current checkout); both with the same CARGO_TARGET_DIR, so dependencies compile once, and each
+#                  side's workspace crates kept apart (see build_into).
 #   mode baseline: the head only.
 # Environment: CARBON_MODE (ab|baseline), CARBON_PROFILE (cargo profile, default release), CARBON_OUT_DIR (where the
 # binaries go: $CARBON_OUT_DIR/bin/{base,head}/harness), CARGO_TARGET_DIR (optional), BASE_SHA (optional: overrides the
@@ -33,20 +34,39 @@ fail() {
 
 read -r -a cargo_args <<<"${CARBON_CARGO_ARGS:-build --locked --profile $profile -p harness --bin harness}"
 
-# build_into SRC_DIR DEST: cargo build the harness in SRC_DIR and copy the binary to DEST/harness.
-# Cargo keys workspace members by their path relative to the workspace root and judges freshness by mtimes, so with a
-# shared target directory a checkout whose files are older than the other side's build would be taken as already
-# built. Touching every tracked file first makes each side's workspace crates compile from their own sources.
+# build_into SIDE SRC_DIR DEST: cargo build the harness in SRC_DIR and copy the binary to DEST/harness.
+# Two checkouts of one workspace in one target directory are a trap (issue #22): cargo keys workspace crates by their
+# path relative to the workspace root, so both checkouts map to the same artefacts, and it judges freshness by file
+# times, so the checkout built second can be taken as already built and get the first one's code. Each side therefore
+# builds through its own RUSTC_WORKSPACE_WRAPPER (a pass-through script at a per-side path): cargo mixes the wrapper's
+# path into the unit hash of workspace members only, so each side's crates are distinct artefacts with their own
+# freshness, while the dependencies (the bulk of the build) are still compiled once and shared. The build embeds the
+# commit (CARBON_HARNESS_COMMIT, read by harness/build.rs), and the copied binary must report it back.
 build_into() {
-  (cd "$1" && git ls-files -z | xargs -0 touch -c --)
-  echo "::group::cargo ${cargo_args[*]} in $1"
-  (cd "$1" && cargo "${cargo_args[@]}") || {
+  local side="$1" src="$2" dest="$3" sha wrapper reported
+  sha="$(git -C "$src" rev-parse HEAD)" || return 1
+  wrapper="$target/carbon-harness-build/$side/rustc-workspace-wrapper"
+  mkdir -p "$(dirname "$wrapper")"
+  # A user's own workspace wrapper (e.g. a linter driver) still runs, behind ours.
+  local inner=""
+  [[ -n "${RUSTC_WORKSPACE_WRAPPER:-}" ]] && inner="$(printf '%q ' "$RUSTC_WORKSPACE_WRAPPER")"
+  printf '#!/bin/sh\nexec %s"$@"\n' "$inner" >"$wrapper"
+  chmod +x "$wrapper"
+  # Also make this side's sources newer than anything this side built before (a reused worktree path).
+  (cd "$src" && git ls-files -z | xargs -0 -r touch -c --)
+  echo "::group::cargo ${cargo_args[*]} in $src ($side, commit $sha)"
+  (cd "$src" && RUSTC_WORKSPACE_WRAPPER="$wrapper" CARBON_HARNESS_COMMIT="$sha" cargo "${cargo_args[@]}") || {
     echo "::endgroup::"
     return 1
   }
   echo "::endgroup::"
-  mkdir -p "$2"
-  cp "$target/$profile_dir/harness" "$2/harness"
+  mkdir -p "$dest"
+  cp "$target/$profile_dir/harness" "$dest/harness"
+  # Harness builds from before the commit was embedded report none: nothing to check then.
+  reported="$("$dest/harness" --version 2>/dev/null | sed -n 's/.*(commit \([0-9a-f]\{40\}\)).*/\1/p')" || true
+  if [[ -n "$reported" && "$reported" != "$sha" ]]; then
+    fail "the $side binary reports commit $reported but was built in $src at $sha: the build reused another checkout's artefacts. Remove the target directory $target and rerun."
+  fi
 }
 
 # resolve_base: set base_sha to the merge base of the base commit and HEAD.
@@ -75,13 +95,13 @@ if [[ "$mode" == "ab" ]]; then
   rm -rf "$base_dir"
   git worktree prune
   git worktree add --quiet --detach "$base_dir" "$base_sha" || fail "cannot check out the base commit $base_sha"
-  build_into "$base_dir" "$out/bin/base" || fail "the base commit $base_sha does not build"
+  build_into base "$base_dir" "$out/bin/base" || fail "the base commit $base_sha does not build"
   set_output base-sha "$base_sha"
   set_output base-bin "$out/bin/base/harness"
   set_output base-dir "$base_dir"
 elif [[ "$mode" != "baseline" ]]; then
   fail "unknown mode '$mode': use ab or baseline"
 fi
-build_into "$head_dir" "$out/bin/head" || fail "the head commit does not build"
+build_into head "$head_dir" "$out/bin/head" || fail "the head commit does not build"
 set_output head-bin "$out/bin/head/harness"
 set_output head-dir "$head_dir"

@@ -192,6 +192,9 @@ check "base binary built from the base commit" test "$("$(output_of base-bin)")"
 check "head binary built from the head commit" test "$("$(output_of head-bin)")" = "$head_sha"
 check "both built with --locked --profile release" test "$(grep -c -- "build --locked --profile release -p harness" "$case_dir/cargo.log")" -eq 2
 check "base built in its worktree" grep -q "^$(output_of base-dir) build" "$case_dir/cargo.log"
+wrappers() { sed -n 's/.* wrapper=\([^ ]*\) .*/\1/p' "$case_dir/cargo.log"; }
+check "each side built through its own workspace wrapper" test "$(wrappers | sort -u | wc -l)" -eq 2
+check "each side's build told its commit" test "$(sed -n 's/.* commit=//p' "$case_dir/cargo.log" | tr '\n' ' ')" = "$base_sha $head_sha "
 
 new_case build-no-base
 (
@@ -202,33 +205,85 @@ new_case build-no-base
 check "exit 2 without a base commit" test "$rc" -eq 2
 check "says to use mode baseline" grep -q "Use mode: baseline" "$case_dir/stdout"
 
+new_case build-two-trees
+# Issue #22: two checkouts of one workspace built into one target directory must each get their own code. A small
+# workspace with the same shape as this one (a `harness` binary over a path crate) builds in seconds, so every order
+# and profile runs with real cargo: commits 1 -> 2 -> 1 of a constant, each pull request's base and head built by
+# build.sh into the same CARGO_TARGET_DIR as the previous one, debug and release.
+mini="$tmp/mini"
+mkdir -p "$mini/harness/src" "$mini/core/src"
+printf '[workspace]\nresolver = "3"\nmembers = ["harness", "core"]\n' >"$mini/Cargo.toml"
+printf '[package]\nname = "harness"\nversion = "0.1.0"\nedition = "2024"\n[dependencies]\ncore1 = { package = "core", path = "../core" }\n' \
+  >"$mini/harness/Cargo.toml"
+printf '[package]\nname = "core"\nversion = "0.1.0"\nedition = "2024"\n' >"$mini/core/Cargo.toml"
+cat >"$mini/harness/src/main.rs" <<'RUST'
+fn main() {
+    let commit = option_env!("CARBON_HARNESS_COMMIT").unwrap_or("unknown");
+    println!("harness 0.1.0 (commit {commit}) code={}", core1::CODE);
+}
+RUST
+mini_commit() { # mini_commit CODE: commit the workspace with core::CODE = CODE, print the commit
+  echo "pub const CODE: u32 = $1;" >"$mini/core/src/lib.rs"
+  git -C "$mini" -c user.name=t -c user.email=t@t commit --quiet -am "code $1" && git -C "$mini" rev-parse HEAD
+}
+git -C "$mini" init --quiet -b main
+echo "pub const CODE: u32 = 0;" >"$mini/core/src/lib.rs"
+(cd "$mini" && cargo generate-lockfile --offline --quiet && git add -A && git -c user.name=t -c user.email=t@t commit --quiet -m init)
+c1="$(mini_commit 1)" c2="$(mini_commit 2)" c3="$(mini_commit 1)"
+code_of() { "$(output_of "$1")" | sed -n 's/.*code=//p'; }
+(
+  # The trap itself, without build.sh: clone both trees, then build one after the other into one target dir. Shown,
+  # not checked: it is cargo's behaviour, not ours.
+  t="$case_dir/trap"
+  git clone --quiet "$mini" "$t/base" && git -C "$t/base" checkout --quiet "$c1"
+  git clone --quiet "$mini" "$t/head" && git -C "$t/head" checkout --quiet "$c2"
+  export CARGO_TARGET_DIR="$t/target"
+  (cd "$t/base" && cargo build --quiet --offline) && cp "$t/target/debug/harness" "$t/base.bin"
+  (cd "$t/head" && cargo build --quiet --offline) && cp "$t/target/debug/harness" "$t/head.bin"
+  echo "  (plain cargo, no build.sh: base (code 1) runs code=$("$t/base.bin" | sed -n 's/.*code=//p'), head (code 2) runs code=$("$t/head.bin" | sed -n 's/.*code=//p'))"
+) 2>>"$case_dir/stderr" || true
+for profile in dev release; do
+  for pair in "$c1 $c2 1 2" "$c2 $c3 2 1"; do
+    read -r b h want_base want_head <<<"$pair"
+    git -C "$mini" checkout --quiet --detach "$h"
+    set +e
+    (
+      export CARBON_MODE=ab CARBON_PROFILE="$profile" BASE_SHA="$b" CARGO_TARGET_DIR="$tmp/mini-target"
+      export CARBON_CARGO_ARGS="build --locked --offline --quiet --profile $profile -p harness --bin harness"
+      cd "$mini" && bash "$scripts/build.sh"
+    ) >"$case_dir/build.stdout" 2>"$case_dir/build.stderr"
+    rc=$?
+    set -e
+    check "$profile, base code $want_base then head code $want_head: build.sh exit 0" test "$rc" -eq 0
+    check "$profile, base code $want_base then head code $want_head: each binary runs its own tree's code" \
+      test "$(code_of base-bin) $(code_of head-bin)" = "$want_base $want_head"
+  done
+done
+git -C "$mini" worktree prune
+
 if [[ "${CARBON_TEST_SKIP_AB:-}" == 1 ]]; then
   echo "case ab-two-builds: skipped (CARBON_TEST_SKIP_AB=1)"
 else
   new_case ab-two-builds
-  # Two real builds: the base is the harness built from this working tree (the fixture's base commit has the same
-  # files), the head is the patched commit built by build.sh. The build reuses the already-compiled dependencies:
-  # `cargo test --workspace --no-run` has the same feature set as the `cargo test --workspace` CI runs first.
-  export CARBON_MODE=baseline CARBON_PROFILE=dev CARBON_CARGO_ARGS="test --locked --workspace --no-run --quiet"
+  # Two real builds by build.sh, the way the action runs it: the fixture's merge base in a worktree, then the patched
+  # head, both into the suite's own target directory (the one `cargo test` used). `cargo test --workspace --no-run`
+  # has the same feature set as the `cargo test --workspace` CI runs first, so the dependencies are reused.
+  export CARBON_MODE=ab CARBON_PROFILE=dev CARBON_CARGO_ARGS="test --locked --workspace --no-run --quiet"
   set +e
   (cd "$tmp/repo" && bash "$scripts/build.sh") >"$case_dir/build.stdout" 2>"$case_dir/build.stderr"
   build_rc=$?
   set -e
   unset CARBON_CARGO_ARGS
-  # build.sh left the patched head's artifacts in the shared target directory, newer than this tree's sources: put
-  # the base binary back (a new file: target/debug/harness is a hard link into deps/) and make the next cargo build
-  # here recompile every workspace crate from this tree.
-  rm -f "$target/debug/harness"
-  cp "$tmp/base-harness" "$target/debug/harness"
-  (cd "$src" && git ls-files -z -- energy workloads harness | xargs -0 touch -c --)
-  check "build.sh built the head" test "$build_rc" -eq 0
-  differ() { ! cmp -s "$1" "$2"; }
-  check "the head binary differs from the base binary" differ "$tmp/base-harness" "$(output_of head-bin)"
-  git -C "$tmp/repo" worktree add --quiet --detach "$tmp/base-src" "$base_sha"
+  check "build.sh built both sides" test "$build_rc" -eq 0
+  reported() { "$1" --version | sed -n 's/.*(commit \([0-9a-f]*\)).*/\1/p'; }
+  check "the base binary was built from the base commit" test "$(reported "$(output_of base-bin)")" = "$base_sha"
+  check "the head binary was built from the head commit" test "$(reported "$(output_of head-bin)")" = "$head_sha"
   # The build just wrote gigabytes to the target directory: flush them now, or the kernel's writeback competes with
   # the measurement for the first half minute (base repetitions 5-15 % slow, and the 5 % change lost in the noise).
   sync
-  export CARBON_MODE=ab BASE_BIN="$tmp/base-harness" BASE_DIR="$tmp/base-src" HEAD_DIR="$tmp/repo"
+  BASE_BIN="$(output_of base-bin)"
+  BASE_DIR="$(output_of base-dir)"
+  export CARBON_MODE=ab BASE_BIN BASE_DIR HEAD_DIR="$tmp/repo"
   # 1 s repetitions, 12 per side, interleaved. On this shared 2-vCPU VM the per-repetition noise of a single-threaded
   # loop swings between about 1 % (quiet host) and 7 % (busy host, measured 2026-11-28: 340-436 ops/s back to back).
   # With 12 repetitions a side, a 99 % Holm interval clears the 1 % threshold for a ~5 % change only when that noise is

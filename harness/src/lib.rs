@@ -4,6 +4,7 @@
 //! |---|---|
 //! | [`ab`] | same-runner A/B of two builds, interleaved |
 //! | [`baseline`] | named baselines, loading result files by path or name |
+//! | [`build_info`] | the version and git commit this binary was built from (`harness --version`) |
 //! | [`cli`] | clap derive structs only |
 //! | [`commands`] | one file per subcommand; [`commands::run`] dispatches |
 //! | [`push`] | Pushgateway and remote-write sinks for a run's metrics |
@@ -20,6 +21,7 @@
 
 pub mod ab;
 pub mod baseline;
+pub mod build_info;
 pub mod carbon;
 pub mod cli;
 pub mod commands;

@@ -78,9 +78,21 @@ fn run_fixture(energy_j: f64) -> RunResult {
     }
 }
 
-/// A stand-in build: logs `SIDE CWD ARGS` to `log`, then copies `fixture` to the `--out` path. With `fail_on` set, the
-/// n-th call (1-based) fails like the harness does: a message on stderr and exit 2.
+/// A stand-in build: answers `--version` like a harness built from `commit` (or one that embeds none), otherwise logs
+/// `SIDE CWD ARGS` to `log`, then copies `fixture` to the `--out` path. With `fail_on` set, the n-th bench call
+/// (1-based) fails like the harness does: a message on stderr and exit 2.
 fn fake_build(dir: &Path, side: &str, energy_j: f64, log: &Path, fail_on: Option<u32>) -> PathBuf {
+    fake_build_of(dir, side, energy_j, log, fail_on, None)
+}
+
+fn fake_build_of(
+    dir: &Path,
+    side: &str,
+    energy_j: f64,
+    log: &Path,
+    fail_on: Option<u32>,
+    commit: Option<&str>,
+) -> PathBuf {
     let fixture = dir.join(format!("{side}.fixture.json"));
     std::fs::write(
         &fixture,
@@ -93,8 +105,9 @@ fn fake_build(dir: &Path, side: &str, energy_j: f64, log: &Path, fail_on: Option
             "[ \"$n\" -eq {n} ] && {{ echo 'error: workload spin:1000 failed' >&2; exit 2; }}\n"
         )
     });
+    let version = commit.map_or(String::new(), |c| format!(" (commit {c})"));
     let script = format!(
-        "#!/bin/sh\nn=$(( $(cat {counter} 2>/dev/null || echo 0) + 1 )); echo $n > {counter}\n{fail}\
+        "#!/bin/sh\n[ \"$1\" = --version ] && {{ echo 'harness 0.1.0{version}'; exit 0; }}\nn=$(( $(cat {counter} 2>/dev/null || echo 0) + 1 )); echo $n > {counter}\n{fail}\
          out=''; prev=''\nfor a in \"$@\"; do [ \"$prev\" = --out ] && out=\"$a\"; prev=\"$a\"; done\n\
          echo \"{side} $(pwd) $*\" >> {log}\ncp {fixture} \"$out\"\n",
         counter = counter.display(),
@@ -301,4 +314,112 @@ fn bad_plans_are_refused_before_running_anything() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--base-bin: no harness binary"));
     assert!(!s.log.exists(), "nothing may run for a bad plan");
+}
+
+/// A git checkout with one (empty) commit; returns the commit.
+fn checkout(dir: &Path, message: &str) -> String {
+    std::fs::create_dir_all(dir).expect("mkdir");
+    let git = |args: &[&str]| {
+        let out = Command::new("git")
+            .arg("-C")
+            .arg(dir)
+            .args(["-c", "user.name=t", "-c", "user.email=t@t"])
+            .args(args)
+            .output()
+            .expect("git runs");
+        assert!(out.status.success(), "git {args:?}: {out:?}");
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    };
+    git(&["init", "--quiet"]);
+    git(&["commit", "--quiet", "--allow-empty", "-m", message]);
+    git(&["rev-parse", "HEAD"])
+}
+
+#[test]
+fn two_binaries_of_one_commit_for_two_checkouts_are_refused_naming_both() {
+    let s = setup(10.0, None);
+    let base_commit = checkout(&s.dir.path().join("base-src"), "base");
+    let head_commit = checkout(&s.dir.path().join("head-src"), "head");
+    assert_ne!(base_commit, head_commit);
+    // Both binaries say they were built from the head commit: the base build is the head's code (issue #22).
+    fake_build_of(s.dir.path(), "base", 10.0, &s.log, None, Some(&head_commit));
+    fake_build_of(s.dir.path(), "head", 10.0, &s.log, None, Some(&head_commit));
+    let out = run_ab(&s, &["--repetitions", "2"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("would compare a build with itself"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&base_commit) && stderr.contains(&head_commit),
+        "{stderr}"
+    );
+    assert!(!s.log.exists(), "nothing may be measured: {stderr}");
+
+    // A binary from another commit than its checkout is refused too.
+    fake_build_of(s.dir.path(), "base", 10.0, &s.log, None, Some(&base_commit));
+    fake_build_of(
+        s.dir.path(),
+        "head",
+        10.0,
+        &s.log,
+        None,
+        Some(&base_commit.replace(|c: char| c.is_ascii_digit(), "0")),
+    );
+    let out = run_ab(&s, &["--repetitions", "2"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("the head binary was built from commit"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!("checked out at commit {head_commit}")),
+        "{stderr}"
+    );
+    assert!(!s.log.exists(), "nothing may be measured: {stderr}");
+
+    // Each binary built from its own checkout: measured, no provenance warning.
+    fake_build_of(s.dir.path(), "head", 10.0, &s.log, None, Some(&head_commit));
+    let out = run_ab(&s, &["--repetitions", "2"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(!stderr.contains("cannot check that"), "{stderr}");
+}
+
+#[test]
+fn builds_that_report_no_commit_are_measured_with_a_warning() {
+    let s = setup(10.0, None);
+    let out = run_ab(&s, &["--repetitions", "2"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("warning: cannot check that the base binary runs the code of --base-dir"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn version_names_the_commit_this_binary_was_built_from() {
+    let out = harness(&["--version"], Path::new(env!("CARGO_MANIFEST_DIR")));
+    assert!(out.status.success());
+    let line = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    let head = Command::new("git")
+        .args(["-C", env!("CARGO_MANIFEST_DIR"), "rev-parse", "HEAD"])
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string());
+    let expected = match std::env::var("CARBON_HARNESS_COMMIT")
+        .ok()
+        .filter(|c| !c.is_empty())
+    {
+        Some(c) => c,
+        None => head.unwrap_or_else(|| "unknown".into()),
+    };
+    assert_eq!(
+        line,
+        format!("harness {} (commit {expected})", env!("CARGO_PKG_VERSION"))
+    );
 }

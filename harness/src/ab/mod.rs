@@ -12,9 +12,11 @@
 //! | [`order`] | the interleaving schedule |
 //! | [`spawn`] | one `harness bench --repetitions 1` invocation of one build |
 //! | [`merge`] | one side's single-repetition runs merged into one run |
+//! | [`provenance`] | each build runs its own checkout's code: the commit it embeds against the one checked out |
 
 pub mod merge;
 pub mod order;
+pub mod provenance;
 pub mod spawn;
 
 use std::fmt;

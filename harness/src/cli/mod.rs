@@ -28,7 +28,7 @@ use std::path::PathBuf;
 
 /// Benchmark and CI carbon-regression harness.
 #[derive(Debug, Parser)]
-#[command(name = "harness", version, about, long_about = None)]
+#[command(name = "harness", version = crate::build_info::VERSION, about, long_about = None)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,

@@ -3,12 +3,14 @@
 //! The plan is validated once ([`AbPlan::from_args`]); then [`crate::ab::order::schedule`] gives the A B, B A, …
 //! order, each step runs one build's `harness bench --repetitions 1` ([`crate::ab::spawn`]), and each side's runs are
 //! merged ([`crate::ab::merge`]) into `base.json` and `head.json` in the output directory, next to the
-//! per-repetition files in `reps/`. Finally the head is compared with the base exactly as `harness compare` does
+//! per-repetition files in `reps/`. Before anything runs, [`crate::ab::provenance`] checks that each binary was built
+//! from the commit checked out in its directory (exit 2 when not). Finally the head is compared with the base exactly as `harness compare` does
 //! ([`crate::compare::compare`]); `compare.json` is written next to the runs and the chosen format is printed.
 
 use crate::ab::Side;
 use crate::ab::merge::merge_runs;
 use crate::ab::order::schedule;
+use crate::ab::provenance;
 use crate::ab::spawn::Build;
 use crate::cli::{AbArgs, CompareFormat};
 use crate::compare::{self, CompareSettings};
@@ -198,6 +200,11 @@ fn write_json_atomic(path: &Path, run: &RunResult) -> anyhow::Result<()> {
 /// Run `harness ab`: measure, merge, compare; exit 1 when the head regressed.
 pub fn run(args: AbArgs) -> anyhow::Result<ExitCode> {
     let plan = AbPlan::from_args(args)?;
+    let base = provenance::inspect(&plan.base);
+    let head = provenance::inspect(&plan.head);
+    for w in provenance::check(&base, &head)? {
+        eprintln!("warning: {w}");
+    }
     let runs = measure(&plan)?;
     let comparison = compare::compare(&runs.base, "base", &runs.head, "head", plan.settings)
         .context("comparing the head build with the base build")?;
