@@ -37,8 +37,9 @@ version_commit() { "$1" --version | sed -n 's/.*(commit \([0-9a-f]*\)).*/\1/p'; 
 failed=0
 for profile in "${profiles[@]}"; do
   args="build --locked --profile $profile -p harness --bin harness"
-  # dev: the feature set of `cargo test --workspace`, so the dependencies already built by the test suite are reused.
-  [[ "$profile" == dev ]] && args="test --locked --workspace --no-run --quiet"
+  # dev: the feature set of `cargo test --workspace`, so the dependencies already built by the test suite are reused
+  # (one small test target, so that not every test binary is linked per side).
+  [[ "$profile" == dev ]] && args="test --locked --workspace --no-run --quiet --test ab_cli"
   for pair in "$c0 $c1 head" "$c1 $c2 base"; do
     read -r base head slow <<<"$pair"
     git checkout --quiet --detach "$head"

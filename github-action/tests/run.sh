@@ -267,8 +267,10 @@ else
   new_case ab-two-builds
   # Two real builds by build.sh, the way the action runs it: the fixture's merge base in a worktree, then the patched
   # head, both into the suite's own target directory (the one `cargo test` used). `cargo test --workspace --no-run`
-  # has the same feature set as the `cargo test --workspace` CI runs first, so the dependencies are reused.
-  export CARBON_MODE=ab CARBON_PROFILE=dev CARBON_CARGO_ARGS="test --locked --workspace --no-run --quiet"
+  # has the same feature set as the `cargo test --workspace` CI runs first, so the dependencies are reused (a plain
+  # `cargo build` resolves other features and recompiles candle); `--test ab_cli` limits it to the harness binary
+  # and one small test instead of every test binary (about 0.5 GB each, per side).
+  export CARBON_MODE=ab CARBON_PROFILE=dev CARBON_CARGO_ARGS="test --locked --workspace --no-run --quiet --test ab_cli"
   set +e
   (cd "$tmp/repo" && bash "$scripts/build.sh") >"$case_dir/build.stdout" 2>"$case_dir/build.stderr"
   build_rc=$?
