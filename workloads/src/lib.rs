@@ -6,6 +6,8 @@
 //! | [`predict`] | the predict workload: `Classifier` trait, `tiny` and `bert` backends, training |
 //! | [`chat`] | mock-LLM chat workload and EcoLogits-method impacts |
 //! | [`intensity`] | Electricity Maps client (timeout, retries, cache), `.env` key lookup, mock grid server |
+//! | [`redact`] | the one redaction of URLs (user-info, secret query values) and upstream text (secrets, length) |
+//! | [`bounded`] | reading an upstream body with a size cap ([`bounded::MAX_UPSTREAM_BODY_BYTES`]) |
 //! | [`server`] | bind an address (port 0 allowed) → bound address + shutdown handle |
 //! | [`cli`], [`commands`] | the `workloads` binary's argument parsing and subcommands |
 //! | [`units`] | re-export of [`energy::units`] |
@@ -14,7 +16,9 @@ pub mod app;
 pub mod chat;
 pub mod cli;
 pub mod commands;
+pub mod bounded;
 pub mod intensity;
+pub mod redact;
 pub mod server;
 
 pub use energy::units;

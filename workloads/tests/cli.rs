@@ -24,6 +24,8 @@ fn text(bytes: &[u8]) -> String {
 struct Server {
     child: Child,
     url: String,
+    /// The startup line.
+    line: String,
 }
 
 impl Drop for Server {
@@ -51,7 +53,7 @@ fn spawn(args: &[&str]) -> Server {
         .find(|w| w.starts_with("http://"))
         .unwrap_or_else(|| panic!("no URL in {line:?}"))
         .to_owned();
-    Server { child, url }
+    Server { child, url, line }
 }
 
 fn get(url: &str) -> (u16, String) {
@@ -290,6 +292,53 @@ fn serve_without_a_mock_llm_still_starts_and_chat_is_502() {
     assert_eq!(status, 502, "{body}");
     let (status, _) = get(&format!("{}/carbon_intensity", server.url));
     assert_eq!(status, 200);
+}
+
+/// Issue #15: the LLM URL's password was printed in the startup line and returned in 502 bodies and the /chat page,
+/// and the internal LLM URL was shown to public clients in every LLM error.
+#[test]
+fn serve_never_shows_the_llm_url_password_or_the_internal_url() {
+    let server = spawn(&[
+        "serve",
+        "--addr",
+        "127.0.0.1:0",
+        "--env-file",
+        "/dev/null",
+        "--mock-llm-url",
+        "http://llmuser:Pa55-LLM-secret@127.0.0.1:9/?api_key=qk-Secret9",
+        "--no-energy",
+    ]);
+    let mut seen = vec![server.line.clone()];
+    assert!(server.line.contains("LLM http://***@127.0.0.1:9"), "{}", server.line);
+    for path in ["/chat_emissions?text=hello", "/chat?text=hello"] {
+        let (status, body) = get(&format!("{}{path}", server.url));
+        assert_eq!(status, 502, "{body}");
+        assert!(!body.contains("127.0.0.1:9"), "internal URL shown: {body}");
+        seen.push(body);
+    }
+    seen.push(get(&format!("{}/metrics", server.url)).1);
+    for text in seen {
+        for secret in ["Pa55-LLM-secret", "qk-Secret9", "llmuser"] {
+            assert!(!text.contains(secret), "{secret} leaked: {text}");
+        }
+    }
+}
+
+/// Issue #15: a bad `--zone` was accepted and every default request was then a 400.
+#[test]
+fn serve_refuses_a_bad_zone_at_start_up() {
+    let out = run(&[
+        "serve",
+        "--addr",
+        "127.0.0.1:0",
+        "--env-file",
+        "/dev/null",
+        "--zone",
+        "<x>",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(err.contains("--zone") && err.contains("US-CAL-CISO"), "{err}");
 }
 
 #[test]

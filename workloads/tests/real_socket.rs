@@ -124,3 +124,25 @@ async fn mock_grid_rejects_a_wrong_key_and_injects_failures() {
     }
     grid.server.shutdown().await.unwrap();
 }
+
+/// Issue #15: a client that sends half a request head and then nothing used to hold its connection for 65 s and
+/// more. With a header-read timeout the server closes it; a complete request on another connection still works.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_half_sent_request_head_is_closed_after_the_header_timeout() {
+    use std::time::{Duration, Instant};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let router = axum::Router::new().route("/", axum::routing::get(|| async { "ok" }));
+    let server = workloads::server::spawn_with(local(), router, Duration::from_millis(300))
+        .await
+        .unwrap();
+    let mut slow = tokio::net::TcpStream::connect(server.addr()).await.unwrap();
+    slow.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n").await.unwrap();
+    let started = Instant::now();
+    let mut buf = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(10), slow.read_to_end(&mut buf)).await;
+    assert!(read.is_ok(), "the half-sent request was still open after 10 s");
+    assert!(started.elapsed() < Duration::from_secs(5), "{:?}", started.elapsed());
+    let ok = reqwest::get(server.base_url()).await.unwrap();
+    assert_eq!(ok.text().await.unwrap(), "ok");
+    server.shutdown().await.unwrap();
+}

@@ -65,7 +65,10 @@ impl AppError {
                 Some(retry_after.unwrap_or(Duration::from_secs(60))),
             ),
             FetchError::Timeout(_) => (StatusCode::GATEWAY_TIMEOUT, None),
-            FetchError::Upstream { .. } | FetchError::Malformed(_) | FetchError::Network(_) => {
+            FetchError::Upstream { .. }
+            | FetchError::Malformed(_)
+            | FetchError::Network(_)
+            | FetchError::TooLarge { .. } => {
                 (StatusCode::BAD_GATEWAY, None)
             }
         };

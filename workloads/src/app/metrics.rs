@@ -10,10 +10,17 @@
 //!
 //! `endpoint` is an [`Endpoint`]: the request path of the route template (`/carbon_intensity`, `/predict`, ...), the
 //! value the workshop app used and its queries filter on. Unknown paths count as `other`, so cardinality stays bounded.
+//! `zone` is bounded too: the gauge keeps the [`MAX_ZONE_SERIES`] most recently fetched zones and drops the series of
+//! the least recently fetched one beyond that (any well-formed zone is accepted, and the mock grid answers any
+//! `DE-<anything>`, so a client could otherwise create a series per request; issue #15).
 
 use prometheus::{
     Encoder, GaugeVec, HistogramOpts, HistogramVec, IntCounterVec, Opts, Registry, TextEncoder,
 };
+use std::sync::{Arc, Mutex};
+
+/// Most `carbon_intensity_g_per_kwh` series kept (one per zone and source); the same bound as the intensity cache.
+pub const MAX_ZONE_SERIES: usize = crate::intensity::cache::MAX_ZONES;
 
 /// The `endpoint` label: one variant per app route, plus `other` for anything unknown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -80,6 +87,8 @@ pub struct Metrics {
     requests: IntCounterVec,
     latency: HistogramVec,
     intensity: GaugeVec,
+    /// `(zone, source)` of the live intensity series, least recently set first.
+    zones: Arc<Mutex<Vec<(String, String)>>>,
     predictions: IntCounterVec,
 }
 
@@ -128,6 +137,7 @@ impl Metrics {
             requests,
             latency,
             intensity,
+            zones: Arc::default(),
             predictions,
         })
     }
@@ -149,7 +159,19 @@ impl Metrics {
     }
 
     /// Records the last intensity fetched for a zone.
+    /// Beyond [`MAX_ZONE_SERIES`] zones, the least recently set one's series is removed.
     pub fn set_intensity(&self, zone: &str, source: &str, g_per_kwh: f64) {
+        let mut zones = self.zones.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(i) = zones.iter().position(|(z, s)| z == zone && s == source) {
+            let key = zones.remove(i);
+            zones.push(key);
+        } else {
+            zones.push((zone.to_owned(), source.to_owned()));
+            while zones.len() > MAX_ZONE_SERIES {
+                let (z, s) = zones.remove(0);
+                let _ = self.intensity.remove_label_values(&[&z, &s]);
+            }
+        }
         self.intensity
             .with_label_values(&[zone, source])
             .set(g_per_kwh);
@@ -187,5 +209,26 @@ mod tests {
             "/predict_carbon_intensity"
         );
         assert_eq!(Endpoint::Other.as_str(), "other");
+    }
+
+    #[test]
+    fn intensity_series_are_bounded_and_keep_the_recent_zones() {
+        let m = Metrics::new().expect("metrics");
+        m.set_intensity("DE", "mock", 1.0);
+        for i in 0..2_000 {
+            m.set_intensity(&format!("DE-{i}"), "mock", 2.0);
+            if i % 100 == 0 {
+                m.set_intensity("DE", "mock", 1.0); // recently used: kept
+            }
+        }
+        let text = m.render().expect("render");
+        let series = text
+            .lines()
+            .filter(|l| l.starts_with("carbon_intensity_g_per_kwh{"))
+            .count();
+        assert_eq!(series, MAX_ZONE_SERIES, "bounded");
+        assert!(text.contains("zone=\"DE-1999\""), "the newest zone is kept");
+        assert!(text.contains("zone=\"DE\""), "a recently set zone is kept");
+        assert!(!text.contains("zone=\"DE-0\""), "the oldest zone is dropped");
     }
 }

@@ -119,14 +119,15 @@ impl FromRef<AppState> for Arc<ChatService> {
 
 /// The app: all routes, the 404 fallback, request metrics and the body limit.
 pub fn router(state: AppState) -> Router {
+    // `track` is the outer layer, so the body limit's own 413s are counted in `requests_total` too.
     routes::all()
         .fallback(routes::not_found)
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(
+            BODY_LIMIT_BYTES,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state.metrics.clone(),
             track,
-        ))
-        .layer(tower_http::limit::RequestBodyLimitLayer::new(
-            BODY_LIMIT_BYTES,
         ))
         .with_state(state)
 }

@@ -91,7 +91,7 @@ impl std::fmt::Debug for ServeConfig {
             .field("addr", &self.addr)
             .field("zone", &self.zone)
             .field("api_key", &self.api_key.as_ref().map(|_| "<redacted>"))
-            .field("base_url", &self.base_url)
+            .field("base_url", &crate::redact::url(&self.base_url))
             .field("timeout", &self.timeout)
             .field("retries", &self.retries)
             .field("cache_ttl", &self.cache_ttl)

@@ -11,8 +11,15 @@
 //! | [`ChatError::Upstream`] | the LLM answered with an error status | 502 |
 //! | [`ChatError::InvalidResponse`] | the body is not a chat completion | 502 |
 //! | [`ChatError::Impacts`] | impacts could not be computed | 500 |
+//!
+//! Error messages never name the LLM's URL (it is internal; the app shows them to public clients) and text taken from
+//! the LLM is scrubbed of URL credentials and cut to [`redact::MAX_UPSTREAM_TEXT_CHARS`] characters. The `url` fields
+//! hold the URL through [`redact::url`], for logs. Bodies are read up to [`bounded::MAX_UPSTREAM_BODY_BYTES`]; a
+//! longer answer is an [`ChatError::InvalidResponse`] "upstream answer too large" (502).
 
 use super::impacts::{Estimator, Impacts, ImpactsError};
+use crate::bounded::{self, BodyError};
+use crate::redact;
 use super::openai::{ChatCompletion, ChatMessage, ChatRequest, ErrorBody, Usage};
 use crate::units::Seconds;
 use std::time::{Duration, Instant};
@@ -28,29 +35,25 @@ pub const COMPLETIONS_PATH: &str = "/v1/chat/completions";
 #[derive(Debug, thiserror::Error)]
 pub enum ChatError {
     /// No complete answer within the timeout.
-    #[error(
-        "the LLM at {url} did not answer within {timeout:?} (raise the timeout or check the server)"
-    )]
+    #[error("the LLM did not answer within {timeout:?} (raise the timeout or check the server)")]
     Timeout {
-        /// URL called.
+        /// URL called, redacted ([`redact::url`]); not part of the message.
         url: String,
         /// The limit.
         timeout: Duration,
     },
     /// The connection failed.
-    #[error(
-        "cannot reach the LLM at {url}: {message} (is `workloads mock-llm` running? set MOCK_LLM_URL)"
-    )]
+    #[error("cannot reach the LLM: {message} (is `workloads mock-llm` running? set MOCK_LLM_URL)")]
     Unreachable {
-        /// URL called.
+        /// URL called, redacted ([`redact::url`]); not part of the message.
         url: String,
         /// The transport error.
         message: String,
     },
     /// The server answered with an error status.
-    #[error("the LLM at {url} answered {status}: {message}")]
+    #[error("the LLM answered {status}: {message}")]
     Upstream {
-        /// URL called.
+        /// URL called, redacted ([`redact::url`]); not part of the message.
         url: String,
         /// HTTP status.
         status: u16,
@@ -58,9 +61,9 @@ pub enum ChatError {
         message: String,
     },
     /// The body was not a usable chat completion.
-    #[error("the LLM at {url} sent an invalid chat completion: {message}")]
+    #[error("the LLM sent an invalid chat completion: {message}")]
     InvalidResponse {
-        /// URL called.
+        /// URL called, redacted ([`redact::url`]); not part of the message.
         url: String,
         /// What is wrong.
         message: String,
@@ -90,6 +93,10 @@ pub struct ChatOutcome {
 pub struct ChatClient {
     http: reqwest::Client,
     url: String,
+    /// `url` through [`redact::url`]: the only form that reaches errors.
+    shown_url: String,
+    /// The user-info password of `url`, scrubbed from upstream text.
+    secrets: Vec<String>,
     model: String,
     timeout: Duration,
     estimator: Estimator,
@@ -99,26 +106,29 @@ impl ChatClient {
     /// A client posting to `{base_url}/v1/chat/completions` as `estimator`'s model, giving up after `timeout`.
     pub fn new(base_url: &str, estimator: Estimator, timeout: Duration) -> Result<Self, ChatError> {
         let url = format!("{}{COMPLETIONS_PATH}", base_url.trim_end_matches('/'));
+        let shown_url = redact::url(&url);
         let http = reqwest::Client::builder()
             .timeout(timeout)
             .build()
             .map_err(|e| ChatError::Unreachable {
-                url: url.clone(),
+                url: shown_url.clone(),
                 message: e.to_string(),
             })?;
         let model = estimator.model().name.clone();
         Ok(ChatClient {
             http,
+            secrets: redact::url_password(&url).into_iter().collect(),
             url,
+            shown_url,
             model,
             timeout,
             estimator,
         })
     }
 
-    /// The URL posted to.
+    /// The URL posted to, redacted ([`redact::url`]): safe to print.
     pub fn url(&self) -> &str {
-        &self.url
+        &self.shown_url
     }
 
     /// The estimator used for impacts.
@@ -165,49 +175,66 @@ impl ChatClient {
             .await
             .map_err(|e| self.transport(e))?;
         let status = response.status();
-        let body = response.bytes().await.map_err(|e| self.transport(e))?;
+        let body = match bounded::read_body(response, bounded::MAX_UPSTREAM_BODY_BYTES).await {
+            Ok(body) => body,
+            Err(e @ BodyError::TooLarge { .. }) => return Err(self.invalid(e)),
+            Err(BodyError::Transport(e)) => return Err(self.transport(e)),
+        };
         if !status.is_success() {
             let message = serde_json::from_slice::<ErrorBody>(&body)
                 .map(|e| e.error.message)
-                .unwrap_or_else(|_| String::from_utf8_lossy(&body).chars().take(200).collect());
+                .unwrap_or_else(|_| {
+                    let start = &body[..body.len().min(4 * redact::MAX_UPSTREAM_TEXT_CHARS)];
+                    String::from_utf8_lossy(start).into_owned()
+                });
             return Err(ChatError::Upstream {
-                url: self.url.clone(),
+                url: self.shown_url.clone(),
                 status: status.as_u16(),
-                message,
+                message: self.scrub(&message),
             });
         }
-        let completion: ChatCompletion =
-            serde_json::from_slice(&body).map_err(|e| self.invalid(e))?;
-        let u = completion.usage;
-        if u.prompt_tokens.checked_add(u.completion_tokens) != Some(u.total_tokens) {
-            return Err(self.invalid(format!(
-                "usage.total_tokens {} ≠ prompt + completion",
-                u.total_tokens
-            )));
-        }
-        Ok(completion)
+        parse_completion(&body).map_err(|e| self.invalid(e))
+    }
+
+    /// Upstream or transport text made safe to show: URLs redacted, the URL's password masked, at most 200 chars.
+    fn scrub(&self, text: &str) -> String {
+        let secrets: Vec<&str> = self.secrets.iter().map(String::as_str).collect();
+        redact::upstream_text(text, &secrets)
     }
 
     fn transport(&self, e: reqwest::Error) -> ChatError {
         if e.is_timeout() {
             ChatError::Timeout {
-                url: self.url.clone(),
+                url: self.shown_url.clone(),
                 timeout: self.timeout,
             }
         } else {
             ChatError::Unreachable {
-                url: self.url.clone(),
-                message: error_chain(&e),
+                url: self.shown_url.clone(),
+                message: self.scrub(&error_chain(&e.without_url())),
             }
         }
     }
 
     fn invalid(&self, message: impl ToString) -> ChatError {
         ChatError::InvalidResponse {
-            url: self.url.clone(),
-            message: message.to_string(),
+            url: self.shown_url.clone(),
+            message: self.scrub(&message.to_string()),
         }
     }
+}
+
+/// A 2xx body as a chat completion whose token counts add up (public for the property tests).
+pub fn parse_completion(body: &[u8]) -> Result<ChatCompletion, String> {
+    let completion: ChatCompletion = serde_json::from_slice(body).map_err(|e| e.to_string())?;
+    let u = completion.usage;
+    if u.prompt_tokens.checked_add(u.completion_tokens) != Some(u.total_tokens) {
+        return Err(format!(
+            "usage.total_tokens {} ≠ prompt + completion",
+            u.total_tokens
+        ));
+    }
+    Ok(completion)
 }
 
 /// An error and its sources, joined with `: ` (reqwest's top-level message alone says little).

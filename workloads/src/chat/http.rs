@@ -3,16 +3,17 @@
 //!
 //! Thin handlers over [`ChatService`] (which counts every call in the `llm_*` metrics). Any state `S` with
 //! `Arc<ChatService>: FromRef<S>` can merge [`routes`]. Errors of `/chat_emissions` are JSON
-//! `{"error": <status>, "message": "..."}`: no `text` → 400, LLM down or failing → 502, LLM timeout → 504.
+//! `{"error": <status>, "message": "..."}`: no `text` or a query that is not valid percent-encoded UTF-8 → 400 (decoded
+//! strictly like the predict routes, never sent upstream as U+FFFD), LLM down or failing → 502, LLM timeout → 504.
 
 use super::emissions::{ChatEmissions, ChatService};
 use super::page;
-use axum::extract::{FromRef, Query, State};
+use crate::app::routes::predict::{TextError, text_param};
+use axum::extract::{FromRef, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use serde::Deserialize;
 use serde_json::json;
 use std::sync::Arc;
 
@@ -27,20 +28,26 @@ where
         .route("/chat_emissions", get(chat_emissions))
 }
 
-#[derive(Debug, Deserialize)]
-struct TextQuery {
-    text: Option<String>,
-}
-
 fn status(code: u16) -> StatusCode {
     StatusCode::from_u16(code).unwrap_or(StatusCode::BAD_GATEWAY)
 }
 
+fn bad_query(e: &TextError) -> (StatusCode, String) {
+    (e.status(), e.message())
+}
+
 async fn chat_emissions(
     State(service): State<Arc<ChatService>>,
-    Query(query): Query<TextQuery>,
+    RawQuery(query): RawQuery,
 ) -> Response {
-    match service.chat_emissions(query.text.as_deref()).await {
+    let text = match text_param(query.as_deref()) {
+        Ok(text) => text,
+        Err(e) => {
+            let (code, message) = bad_query(&e);
+            return (code, Json(json!({"error": code.as_u16(), "message": message}))).into_response();
+        }
+    };
+    match service.chat_emissions(text.as_deref()).await {
         Ok(body) => Json::<ChatEmissions>(body).into_response(),
         Err(e) => {
             let code = status(e.status());
@@ -52,9 +59,17 @@ async fn chat_emissions(
 
 async fn chat_page(
     State(service): State<Arc<ChatService>>,
-    Query(query): Query<TextQuery>,
+    RawQuery(query): RawQuery,
 ) -> Response {
-    let Some(text) = query.text else {
+    let text = match text_param(query.as_deref()) {
+        Ok(text) => text,
+        Err(e) => {
+            let (code, message) = bad_query(&e);
+            let page = crate::app::pages::error_page(code.as_u16(), &message);
+            return (code, Html(page)).into_response();
+        }
+    };
+    let Some(text) = text else {
         return Html(page::render(None, None)).into_response();
     };
     let outcome = service.chat_emissions(Some(&text)).await;

@@ -11,6 +11,9 @@ use std::process::ExitCode;
 /// Turns the flags (and the environment / `.env` key) into a validated config.
 pub fn plan(args: ServeArgs) -> anyhow::Result<ServeConfig> {
     let api_key = dotenv::api_key(std::env::var(API_KEY_VAR).ok(), &args.env_file)?;
+    // A bad default zone would make every request without `?zone=` a 400: refuse it now.
+    crate::app::routes::intensity::validate_zone(&args.zone)
+        .map_err(|m| anyhow::anyhow!("--zone: {m}"))?;
     if args.timeout.is_zero() {
         anyhow::bail!("--timeout must be greater than 0");
     }
@@ -74,9 +77,12 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         "Electricity Maps"
     };
     let llm = if app.mock_llm.is_some() {
-        format!("built-in mock LLM (fake) at {}", app.llm_url)
+        format!(
+            "built-in mock LLM (fake) at {}",
+            crate::redact::url(&app.llm_url)
+        )
     } else {
-        app.llm_url.clone()
+        crate::redact::url(&app.llm_url)
     };
     let energy = if app.sampler.is_some() {
         "live energy: model meter (estimate)"

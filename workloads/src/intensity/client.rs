@@ -5,6 +5,8 @@
 //! never appears in an error message (`Debug` redacts it).
 
 use super::{FetchError, Reading};
+use crate::bounded::{self, BodyError};
+use crate::redact;
 use crate::units::GramsPerKwh;
 use serde::Deserialize;
 use std::time::Duration;
@@ -27,7 +29,7 @@ pub struct ClientConfig {
 impl std::fmt::Debug for ClientConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ClientConfig")
-            .field("base_url", &self.base_url)
+            .field("base_url", &redact::url(&self.base_url))
             .field("api_key", &"<redacted>")
             .field("timeout", &self.timeout)
             .field("retries", &self.retries)
@@ -109,18 +111,29 @@ impl ElectricityMapsClient {
             .map_err(|e| self.transport_error(&e))?;
         let status = response.status().as_u16();
         let retry_after = retry_after(response.headers());
-        let body = response
-            .bytes()
-            .await
-            .map_err(|e| self.transport_error(&e))?;
+        let body = match bounded::read_body(response, bounded::MAX_UPSTREAM_BODY_BYTES).await {
+            Ok(body) => body,
+            Err(BodyError::TooLarge { limit }) => return Err(FetchError::TooLarge { limit }),
+            Err(BodyError::Transport(e)) => return Err(self.transport_error(&e)),
+        };
         match status {
-            200 => parse_body(&body),
+            200 => parse_body(&body).map_err(|e| self.scrubbed(e)),
             401 | 403 => Err(FetchError::Unauthorized),
             429 => Err(FetchError::RateLimited { retry_after }),
             _ => Err(FetchError::Upstream {
                 status,
-                message: upstream_message(&body),
+                message: redact::upstream_text(&upstream_message(&body), &[&self.config.api_key]),
             }),
+        }
+    }
+
+    /// A malformed-body error with upstream text made safe (the key masked, at most 200 characters).
+    fn scrubbed(&self, e: FetchError) -> FetchError {
+        match e {
+            FetchError::Malformed(m) => {
+                FetchError::Malformed(redact::upstream_text(&m, &[&self.config.api_key]))
+            }
+            other => other,
         }
     }
 
@@ -129,7 +142,7 @@ impl ElectricityMapsClient {
             FetchError::Timeout(self.config.timeout)
         } else {
             // Without the URL: it carries no key, but keep messages short and stable.
-            FetchError::Network(e.without_url_string())
+            FetchError::Network(redact::text(&e.without_url_string(), &[&self.config.api_key]))
         }
     }
 }
@@ -163,7 +176,8 @@ fn is_transient(e: &FetchError) -> bool {
     }
 }
 
-fn parse_body(body: &[u8]) -> Result<Reading, FetchError> {
+/// Parses a 200 answer (public for the property tests).
+pub fn parse_body(body: &[u8]) -> Result<Reading, FetchError> {
     let parsed: LatestBody =
         serde_json::from_slice(body).map_err(|e| FetchError::Malformed(e.to_string()))?;
     if !parsed.carbon_intensity.is_finite() || parsed.carbon_intensity < 0.0 {
@@ -195,7 +209,8 @@ fn upstream_message(body: &[u8]) -> String {
             message: Some(m), ..
         })
         | Ok(ErrorBody { error: Some(m), .. }) => m,
-        _ => String::from_utf8_lossy(body).chars().take(200).collect(),
+        _ => String::from_utf8_lossy(&body[..body.len().min(4 * redact::MAX_UPSTREAM_TEXT_CHARS)])
+            .into_owned(),
     }
 }
 

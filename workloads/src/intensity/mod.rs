@@ -71,6 +71,12 @@ pub enum FetchError {
         /// Upstream's message, or the start of its body.
         message: String,
     },
+    /// Upstream's answer was longer than [`crate::bounded::MAX_UPSTREAM_BODY_BYTES`] (not read further).
+    #[error("the Electricity Maps API sent an upstream answer too large (more than {} KiB)", limit / 1024)]
+    TooLarge {
+        /// The cap, in bytes.
+        limit: usize,
+    },
     /// Upstream answered 200 with a body we cannot read.
     #[error("the Electricity Maps API sent a malformed body: {0}")]
     Malformed(String),

@@ -5,13 +5,13 @@ use crate::app::error::{AppError, Format};
 use crate::app::{AppState, Chaos, pages};
 use crate::intensity::Source;
 use crate::intensity::cache::Served;
-use axum::extract::{Query, State};
+use crate::app::routes::predict::query_params;
+use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use rand::Rng;
-use serde::Deserialize;
 use serde_json::json;
 
 /// The route.
@@ -19,18 +19,22 @@ pub fn routes() -> Router<AppState> {
     Router::new().route("/carbon_intensity", get(carbon_intensity))
 }
 
-#[derive(Debug, Deserialize)]
-struct ZoneQuery {
-    zone: Option<String>,
-}
-
 async fn carbon_intensity(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Query(query): Query<ZoneQuery>,
+    RawQuery(query): RawQuery,
 ) -> Result<Response, AppError> {
     let format = Format::from_headers(&headers);
-    let zone = query.zone.unwrap_or_else(|| state.zone.to_string());
+    let bad = |m: String| AppError::new(StatusCode::BAD_REQUEST, m, format);
+    // Decoded strictly (like predict): a duplicate or badly encoded `zone` is a 400 in the format asked for.
+    let mut zones = query_params(query.as_deref(), "zone").map_err(|e| bad(e.message()))?;
+    if zones.len() > 1 {
+        return Err(bad(format!(
+            "`zone` is given {} times: pass it once, e.g. ?zone=DE",
+            zones.len()
+        )));
+    }
+    let zone = zones.pop().unwrap_or_else(|| state.zone.to_string());
     validate_zone(&zone).map_err(|m| AppError::new(StatusCode::BAD_REQUEST, m, format))?;
     apply_chaos(state.chaos, format).await?;
     let served = state
@@ -52,8 +56,8 @@ async fn carbon_intensity(
     })
 }
 
-/// Zones are short codes of letters, digits and `-` (`DE`, `US-CAL-CISO`).
-fn validate_zone(zone: &str) -> Result<(), String> {
+/// Zones are short codes of letters, digits and `-` (`DE`, `US-CAL-CISO`). Also checked for `workloads serve --zone`.
+pub fn validate_zone(zone: &str) -> Result<(), String> {
     let ok = !zone.is_empty()
         && zone.len() <= 32
         && zone.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');

@@ -44,14 +44,16 @@ pub enum TextError {
 }
 
 impl TextError {
-    fn status(&self) -> StatusCode {
+    /// 413 for [`TextError::TooLong`], else 400.
+    pub fn status(&self) -> StatusCode {
         match self {
             TextError::TooLong(_) => StatusCode::PAYLOAD_TOO_LARGE,
             TextError::Missing | TextError::BadEncoding(_) => StatusCode::BAD_REQUEST,
         }
     }
 
-    fn message(&self) -> String {
+    /// What to tell the client, with the fix.
+    pub fn message(&self) -> String {
         match self {
             TextError::Missing => {
                 "missing text: pass an activity, e.g. ?text=driving+10+hours".to_owned()
@@ -69,11 +71,18 @@ impl TextError {
 /// The `text` parameter of a raw query string: the last `text=` wins, `+` is a space, percent-escapes must be
 /// well-formed and the result valid UTF-8. Returns `Ok(None)` when there is no `text` at all.
 pub fn text_param(query: Option<&str>) -> Result<Option<String>, TextError> {
-    let mut found = None;
+    Ok(query_params(query, "text")?.pop())
+}
+
+/// Every value of parameter `name` in a raw query string, in order, decoded strictly (`+` is a space,
+/// percent-escapes are `%` and two hex digits, the result is UTF-8). Used by every app route that reads the query, so
+/// none of them sees U+FFFD for bytes the client sent.
+pub fn query_params(query: Option<&str>, name: &str) -> Result<Vec<String>, TextError> {
+    let mut found = Vec::new();
     for pair in query.unwrap_or("").split('&') {
         let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-        if decode(key)? == "text" {
-            found = Some(decode(value)?);
+        if decode(key)? == name {
+            found.push(decode(value)?);
         }
     }
     Ok(found)
@@ -101,8 +110,10 @@ fn decode(component: &str) -> Result<String, TextError> {
         match bytes[i] {
             b'+' => out.push(b' '),
             b'%' => {
+                // Two hex digits exactly: `from_str_radix` alone would take "+4" as a number.
                 let hex = bytes
                     .get(i + 1..i + 3)
+                    .filter(|h| h.iter().all(u8::is_ascii_hexdigit))
                     .and_then(|h| std::str::from_utf8(h).ok());
                 let byte = hex
                     .and_then(|h| u8::from_str_radix(h, 16).ok())
@@ -260,6 +271,17 @@ mod tests {
             text_param(Some("text=%FF%FE")),
             Err(TextError::BadEncoding(_))
         ));
+        // Issue #15: a sign is not a hex digit.
+        for bad in ["text=%+4", "text=%-1", "text=% 4", "%+4=x"] {
+            assert!(
+                matches!(text_param(Some(bad)), Err(TextError::BadEncoding(_))),
+                "{bad}"
+            );
+        }
+        assert_eq!(
+            query_params(Some("zone=DE&zone=FR&x=1"), "zone"),
+            Ok(vec!["DE".to_owned(), "FR".to_owned()])
+        );
     }
 
     #[test]
