@@ -44,3 +44,41 @@ pub const EXIT_OK: u8 = 0;
 pub const EXIT_REGRESSION: u8 = 1;
 /// Exit code: the harness itself failed (bad input, I/O, a workload's error rate too high...).
 pub const EXIT_HARNESS_ERROR: u8 = 2;
+
+/// The message `main` prints for a failed command: the error and its causes joined by `: `, leaving out a cause
+/// whose text the message already holds (many errors quote their source, and `{:#}` would print it twice).
+pub fn describe(err: &anyhow::Error) -> String {
+    let mut text = String::new();
+    for cause in err.chain() {
+        let part = cause.to_string();
+        if text.contains(&part) {
+            continue;
+        }
+        if !text.is_empty() {
+            text.push_str(": ");
+        }
+        text.push_str(&part);
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn describe_prints_each_cause_once() {
+        #[derive(Debug, thiserror::Error)]
+        #[error("run.json is not a result file: {source}")]
+        struct Quoting {
+            source: std::io::Error,
+        }
+        let e = anyhow::Error::new(Quoting {
+            source: std::io::Error::other("expected value at line 1 column 1"),
+        })
+        .context("loading the run");
+        let text = super::describe(&e);
+        assert_eq!(
+            text,
+            "loading the run: run.json is not a result file: expected value at line 1 column 1"
+        );
+    }
+}

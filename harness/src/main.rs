@@ -12,7 +12,7 @@ fn main() -> ExitCode {
     match harness::commands::run(cli) {
         Ok(code) => code,
         Err(err) => {
-            eprintln!("error: {err:#}");
+            eprintln!("error: {}", harness::describe(&err));
             ExitCode::from(harness::EXIT_HARNESS_ERROR)
         }
     }

@@ -213,6 +213,16 @@ fn the_schema_check_rejects_a_broken_file() {
 
 #[test]
 fn sigint_mid_run_leaves_a_valid_partial_file() {
+    signal_mid_run_leaves_a_valid_partial_file(libc::SIGINT, "SIGINT");
+}
+
+/// Issue #15: CI runners cancel with SIGTERM, which used to kill the run without the partial-result warning.
+#[test]
+fn sigterm_mid_run_leaves_a_valid_partial_file() {
+    signal_mid_run_leaves_a_valid_partial_file(libc::SIGTERM, "SIGTERM");
+}
+
+fn signal_mid_run_leaves_a_valid_partial_file(signal: libc::c_int, name: &str) {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("partial.json");
     let child = Command::new(env!("CARGO_BIN_EXE_harness"))
@@ -252,7 +262,7 @@ fn sigint_mid_run_leaves_a_valid_partial_file() {
     std::thread::sleep(Duration::from_millis(300));
     let pid = libc::pid_t::try_from(child.id()).expect("pid fits");
     // SAFETY: plain kill(2) on our own child's pid.
-    assert_eq!(unsafe { libc::kill(pid, libc::SIGINT) }, 0);
+    assert_eq!(unsafe { libc::kill(pid, signal) }, 0);
     let out = child.wait_with_output().expect("child exits");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "stderr: {stderr}");
@@ -262,7 +272,7 @@ fn sigint_mid_run_leaves_a_valid_partial_file() {
     assert!(run.get("finished_at").is_none());
     let warnings = run["warnings"].to_string();
     assert!(
-        warnings.contains("SIGINT during workload spin:20000"),
+        warnings.contains(&format!("{name} during workload spin:20000")),
         "{warnings}"
     );
 }
@@ -315,4 +325,71 @@ fn a_foreign_emissions_csv_is_refused_before_anything_runs() {
         std::fs::read_to_string(dir.path().join("mine.csv")).expect("read"),
         "a,b\n1,2\n"
     );
+}
+
+/// Issue #15: two benches started in the same second wrote the same `runs/<second>-<sha>.json` (one run lost) and
+/// their `emissions.csv` appends raced. Now: two result files, every row.
+#[test]
+fn concurrent_benches_in_one_directory_keep_both_runs_and_every_row() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let spawn = || {
+        Command::new(env!("CARGO_BIN_EXE_harness"))
+            .args(QUICK)
+            .args(["--meter", "fake", "--intensity", "380"])
+            .current_dir(dir.path())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn harness")
+    };
+    let children = [spawn(), spawn(), spawn()];
+    for child in children {
+        let out = child.wait_with_output().expect("child exits");
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let runs: Vec<_> = std::fs::read_dir(dir.path().join("bench-results/runs"))
+        .expect("runs dir")
+        .map(|e| e.expect("entry").path())
+        .collect();
+    assert_eq!(runs.len(), 3, "{runs:?}");
+    for r in &runs {
+        assert_valid_result_file(r);
+    }
+    let csv = std::fs::read_to_string(dir.path().join("bench-results/emissions.csv")).expect("csv");
+    assert_eq!(csv.lines().count(), 1 + 3, "{csv}");
+}
+
+/// Issue #15: `--target http://user:pass@host` printed the password on stderr and stored it in `config.target`
+/// (and never sent it). It is refused now, with the URL shown redacted.
+#[test]
+fn target_credentials_are_refused_and_never_printed() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = harness(
+        dir.path(),
+        &[
+            "bench",
+            "--target",
+            "http://alice:pa55-Secret@127.0.0.1:9/?token=tok-Q9z",
+            "--workload",
+            "intensity",
+            "--meter",
+            "fake",
+        ],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("--target") && stderr.contains("credentials"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains("pa55-Secret") && !stderr.contains("tok-Q9z") && !stderr.contains("alice"),
+        "{stderr}"
+    );
+    assert!(!dir.path().join("bench-results").exists(), "no result file");
 }

@@ -427,3 +427,84 @@ fn help_renders_for_compare_baseline_and_report() {
         );
     }
 }
+
+/// Runs `harness report` on `run` (and `base`), killing it after 10 s: a hang is a failure, not a stuck CI job.
+fn report_within_bound(
+    run: &std::path::Path,
+    base: &std::path::Path,
+) -> (Option<i32>, std::time::Duration) {
+    let out = run.with_extension("html");
+    let started = std::time::Instant::now();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_harness"))
+        .args(["report", &run.display().to_string(), "--baseline"])
+        .arg(base)
+        .arg("--out")
+        .arg(&out)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("harness starts");
+    loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            return (status.code(), started.elapsed());
+        }
+        if started.elapsed() > std::time::Duration::from_secs(10) {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("harness report on {} did not finish in 10 s", run.display());
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+/// Issue #15 item 1: one repetition at 1e160 J/op made the whisker axis infinite and plotters spun forever. Extreme,
+/// overflowing and zero-width values must all render (exit 0 or 1) promptly.
+#[test]
+fn report_finishes_on_extreme_and_zero_width_values() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let base: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(fixture("base.json")).expect("read"))
+            .expect("json");
+    type Mutation = fn(&mut serde_json::Value);
+    let cases: [(&str, Mutation); 6] = [
+        ("one-1e160", |rep| rep["energy_j_per_op"] = 1e160.into()),
+        ("near-max", |rep| {
+            rep["energy_j_per_op"] = 1.7e308.into();
+            rep["emissions_g_per_op"] = 1.7e308.into();
+            rep["latency_s"]["p99"] = 1.7e308.into();
+        }),
+        ("zero", |rep| {
+            rep["energy_j_per_op"] = 0.0.into();
+            rep["emissions_g_per_op"] = 0.0.into();
+        }),
+        ("tiny", |rep| rep["emissions_g_per_op"] = 1e-300.into()),
+        ("negative", |rep| rep["energy_j_per_op"] = (-1e160).into()),
+        ("latency-huge", |rep| rep["latency_s"]["p50"] = 1e200.into()),
+    ];
+    for (name, mutate) in cases {
+        for all in [false, true] {
+            let mut run = base.clone();
+            run["run_id"] = format!("{name}-{all}").into();
+            for w in run["workloads"].as_array_mut().expect("workloads") {
+                for (i, rep) in w["repetitions"]
+                    .as_array_mut()
+                    .expect("reps")
+                    .iter_mut()
+                    .enumerate()
+                {
+                    if all || i == 0 {
+                        mutate(rep);
+                    }
+                }
+            }
+            let path = dir.path().join(format!("{name}-{all}.json"));
+            std::fs::write(&path, serde_json::to_vec(&run).expect("json")).expect("write");
+            let (code, took) = report_within_bound(&path, &fixture("base.json"));
+            assert!(
+                matches!(code, Some(0 | 1)),
+                "{name} (all={all}): exit {code:?}"
+            );
+            eprintln!("report {name} all={all}: {took:?}");
+        }
+    }
+}

@@ -366,6 +366,46 @@ async fn pushgateway_down_exits_2_naming_the_url_and_still_warns_with_push_optio
     );
 }
 
+/// Issue #15: credentials in the URL's user-info (sent as Basic auth by the client) and a `?token=` value leaked
+/// when the endpoint echoed them: in the raw `Authorization` value (base64), the password itself, or the URL.
+#[tokio::test]
+async fn url_credentials_and_echoed_authorization_are_never_printed() {
+    let behaviour: Behaviour = Arc::new(move |_, headers: &HeaderMap| {
+        let got = headers
+            .get("authorization")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string();
+        let decoded = got
+            .strip_prefix("Basic ")
+            .and_then(|b| base64::engine::general_purpose::STANDARD.decode(b).ok())
+            .map(|b| String::from_utf8_lossy(&b).into_owned())
+            .unwrap_or_default();
+        (
+            StatusCode::FORBIDDEN,
+            Duration::ZERO,
+            format!(
+                "denied {got} ({decoded}) for http://bob:url-Secret-7@example.test/?token=tok-Q9z"
+            ),
+        )
+    });
+    let (url, _seen) = start_sink(behaviour).await;
+    let with_creds = url.replacen("http://", "http://bob:url-Secret-7@", 1);
+    let run = fixture(RUN);
+    let run = run.to_str().expect("utf-8 path");
+    let (code, stdout, stderr) = harness_cli(&["push", run, "--url", &with_creds], &[]).await;
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("403"), "{stderr}");
+    let all = format!("{stdout}{stderr}");
+    let encoded = base64::engine::general_purpose::STANDARD.encode("bob:url-Secret-7");
+    for secret in ["url-Secret-7", encoded.as_str(), "tok-Q9z"] {
+        assert!(
+            !all.contains(secret),
+            "{secret:?} leaked into output:\n{all}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn wrong_credentials_get_401_without_retry_and_are_never_printed() {
     let good = format!(

@@ -24,6 +24,13 @@ fn serve() -> SocketAddr {
             let app = Router::new()
                 .route("/ok", get(|| async { "ok" }))
                 .route(
+                    "/slow",
+                    get(|| async {
+                        tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+                        "late"
+                    }),
+                )
+                .route(
                     "/close",
                     get(|| async { ([(axum::http::header::CONNECTION, "close")], "bye") }),
                 )
@@ -160,6 +167,43 @@ fn error_rate_above_the_limit_exits_2_naming_the_workload() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+/// Issue #15: the per-request timeout was a fixed 10 s; `--request-timeout` sets it.
+#[test]
+fn request_timeout_is_a_flag() {
+    let addr = serve();
+    let url = format!("http://{addr}");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut args = bench_args(&url, "get:/slow");
+    args.extend(["--request-timeout", "50ms"]);
+    let out = harness(dir.path(), &args);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("timeout") && stderr.contains("50ms"),
+        "{stderr}"
+    );
+    let run = assert_valid_result_file(&dir.path().join("run.json"));
+    assert!(
+        run["workloads"][0]["errors_by_kind"]["timeout"]
+            .as_u64()
+            .expect("timeouts counted")
+            > 0
+    );
+    // With the default 10 s the same route succeeds.
+    let out = harness(dir.path(), &bench_args(&url, "get:/slow"));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut args = bench_args(&url, "get:/ok");
+    args.extend(["--request-timeout", "0s"]);
+    let out = harness(dir.path(), &args);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--request-timeout"));
 }
 
 #[test]

@@ -13,10 +13,10 @@
 //! | [`units`] | re-export of [`energy::units`] |
 
 pub mod app;
+pub mod bounded;
 pub mod chat;
 pub mod cli;
 pub mod commands;
-pub mod bounded;
 pub mod intensity;
 pub mod redact;
 pub mod server;

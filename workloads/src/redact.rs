@@ -166,7 +166,10 @@ mod tests {
 
     #[test]
     fn user_info_and_secret_query_values_are_masked() {
-        assert_eq!(url("http://user:pass@host:8002/v1?x=1"), "http://***@host:8002/v1?x=1");
+        assert_eq!(
+            url("http://user:pass@host:8002/v1?x=1"),
+            "http://***@host:8002/v1?x=1"
+        );
         assert_eq!(url("https://tok@h/"), "https://***@h/");
         assert_eq!(
             url("http://h/p?token=abc&zone=DE&API_KEY=k&my-Secret=s#frag"),
@@ -196,7 +199,11 @@ mod tests {
     fn upstream_text_is_bounded_and_scrubbed() {
         let long = format!("{}{}", "k3y ".repeat(10), "x".repeat(5_000_000));
         let t = upstream_text(&long, &["k3y"]);
-        assert!(t.chars().count() <= MAX_UPSTREAM_TEXT_CHARS + 1, "{}", t.len());
+        assert!(
+            t.chars().count() <= MAX_UPSTREAM_TEXT_CHARS + 1,
+            "{}",
+            t.len()
+        );
         assert!(!t.contains("k3y") && t.ends_with('…'));
         assert_eq!(upstream_text("short", &[]), "short");
         // A secret straddling the cut is masked before the cut.

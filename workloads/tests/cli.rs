@@ -309,7 +309,11 @@ fn serve_never_shows_the_llm_url_password_or_the_internal_url() {
         "--no-energy",
     ]);
     let mut seen = vec![server.line.clone()];
-    assert!(server.line.contains("LLM http://***@127.0.0.1:9"), "{}", server.line);
+    assert!(
+        server.line.contains("LLM http://***@127.0.0.1:9"),
+        "{}",
+        server.line
+    );
     for path in ["/chat_emissions?text=hello", "/chat?text=hello"] {
         let (status, body) = get(&format!("{}{path}", server.url));
         assert_eq!(status, 502, "{body}");
@@ -338,7 +342,10 @@ fn serve_refuses_a_bad_zone_at_start_up() {
     ]);
     assert_eq!(out.status.code(), Some(2));
     let err = text(&out.stderr);
-    assert!(err.contains("--zone") && err.contains("US-CAL-CISO"), "{err}");
+    assert!(
+        err.contains("--zone") && err.contains("US-CAL-CISO"),
+        "{err}"
+    );
 }
 
 #[test]

@@ -152,7 +152,8 @@ async fn a_huge_llm_answer_is_a_small_502() {
         })
         .await;
         let app = chat_app(&format!("http://{addr}"));
-        let (status, _, body) = call(&app, "GET", "/chat_emissions?text=hi", None, Body::empty()).await;
+        let (status, _, body) =
+            call(&app, "GET", "/chat_emissions?text=hi", None, Body::empty()).await;
         assert_eq!(status, StatusCode::BAD_GATEWAY, "{body}");
         assert!(body.len() < 4096, "{} bytes", body.len());
         assert!(body.contains("upstream answer too large"), "{body}");
@@ -187,7 +188,10 @@ async fn llm_errors_show_neither_the_url_nor_its_password() {
         let (status, _, body) = call(&app, "GET", uri, None, Body::empty()).await;
         assert_eq!(status, StatusCode::BAD_GATEWAY, "{uri}: {body}");
         assert!(!body.contains("llm-Pa55"), "{uri}: password leaked: {body}");
-        assert!(!body.contains(&addr.to_string()), "{uri}: internal URL shown: {body}");
+        assert!(
+            !body.contains(&addr.to_string()),
+            "{uri}: internal URL shown: {body}"
+        );
     }
     // Down: the connection error does not name the URL either.
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -213,7 +217,11 @@ async fn two_thousand_zones_keep_cache_and_series_bounded() {
         let (status, _, _) = get_json(&app, &format!("/carbon_intensity?zone=DE-Z{i}")).await;
         assert_eq!(status, StatusCode::OK);
     }
-    assert!(service.cached_zones() <= MAX_ZONES, "{}", service.cached_zones());
+    assert!(
+        service.cached_zones() <= MAX_ZONES,
+        "{}",
+        service.cached_zones()
+    );
     let (_, _, metrics) = call(&app, "GET", "/metrics", None, Body::empty()).await;
     let series = metrics
         .lines()

@@ -136,12 +136,21 @@ async fn a_half_sent_request_head_is_closed_after_the_header_timeout() {
         .await
         .unwrap();
     let mut slow = tokio::net::TcpStream::connect(server.addr()).await.unwrap();
-    slow.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n").await.unwrap();
+    slow.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .unwrap();
     let started = Instant::now();
     let mut buf = Vec::new();
     let read = tokio::time::timeout(Duration::from_secs(10), slow.read_to_end(&mut buf)).await;
-    assert!(read.is_ok(), "the half-sent request was still open after 10 s");
-    assert!(started.elapsed() < Duration::from_secs(5), "{:?}", started.elapsed());
+    assert!(
+        read.is_ok(),
+        "the half-sent request was still open after 10 s"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
     let ok = reqwest::get(server.base_url()).await.unwrap();
     assert_eq!(ok.text().await.unwrap(), "ok");
     server.shutdown().await.unwrap();

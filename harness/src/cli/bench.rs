@@ -60,6 +60,9 @@ pub struct BenchArgs {
     /// Drive a running `workloads serve` over HTTP at this base URL instead of running the workloads in-process.
     #[arg(long, value_name = "URL")]
     pub target: Option<String>,
+    /// With --target: give up on one request after this long (counted as an error of kind `timeout`).
+    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration, default_value = "10s", requires = "target")]
+    pub request_timeout: Duration,
     /// With --target: charge energy to this server process by its CPU share (else the whole machine minus idle).
     #[arg(long, value_name = "PID", requires = "target")]
     pub server_pid: Option<u32>,

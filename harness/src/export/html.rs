@@ -200,6 +200,7 @@ fn latency_chart(
     }
     let max = points.iter().map(|p| p.1).fold(0.0, f64::max);
     let (factor, prefix) = si_scale(max);
+    let top = axis_top(max / factor, 1.1);
     let mut svg = String::new();
     {
         let err = chart_err("latency");
@@ -210,7 +211,7 @@ fn latency_chart(
             .margin(8)
             .x_label_area_size(28)
             .y_label_area_size(56)
-            .build_cartesian_2d(-0.5f64..2.5f64, 0f64..(max / factor * 1.1).max(1e-9))
+            .build_cartesian_2d(-0.5f64..2.5f64, 0f64..top)
             .map_err(|e| err(e.to_string()))?;
         chart
             .configure_mesh()
@@ -228,7 +229,7 @@ fn latency_chart(
             .draw_series(
                 points
                     .iter()
-                    .map(|&(x, y, c)| Circle::new((x, y / factor), 3, c.filled())),
+                    .map(|&(x, y, c)| Circle::new((x, clamp(y / factor, top)), 3, c.filled())),
             )
             .map_err(|e| err(e.to_string()))?;
         root.present().map_err(|e| err(e.to_string()))?;
@@ -244,8 +245,37 @@ fn mean_interval(reps: &[RepetitionSample], metric: Metric, alpha: f64) -> Optio
         .filter(|v| v.is_finite())
         .collect();
     let s = Sample::new(values).ok()?;
-    let (lo, hi) = s.mean_interval(alpha).ok()?;
-    Some((lo, s.mean(), hi))
+    let mean = s.mean();
+    if !mean.is_finite() {
+        return None; // the sum overflowed (values near f64::MAX): nothing sensible to draw
+    }
+    // Huge values overflow the variance: draw the mean without a whisker rather than an infinite one.
+    let (lo, hi) = s
+        .mean_interval(alpha)
+        .ok()
+        .filter(|(lo, hi)| lo.is_finite() && hi.is_finite())
+        .unwrap_or((mean, mean));
+    Some((lo, mean, hi))
+}
+
+/// `v` inside the drawn axis `[0, top]`: plotters maps coordinates to i32 pixels and overflows (a panic in debug
+/// builds) for a value like −1e160; the table above the charts shows the real number.
+fn clamp(v: f64, top: f64) -> f64 {
+    if v.is_nan() { 0.0 } else { v.clamp(0.0, top) }
+}
+
+/// The top of a chart's y axis for data whose largest (scaled) value is `max`: `max · headroom`, always finite and
+/// positive. plotters searches for axis key points by stepping through the range, and an infinite or NaN range made
+/// that search spin forever (a result file with 1e160 J/op hung `harness report`, issue #15).
+fn axis_top(max: f64, headroom: f64) -> f64 {
+    let top = max * headroom;
+    if top.is_finite() && top > 1e-9 {
+        top
+    } else if max.is_finite() && max > 1e-9 {
+        max // max · headroom overflowed
+    } else {
+        1e-9 // zero, negative, NaN or empty: a tiny non-empty axis
+    }
 }
 
 /// Base and candidate mean of `metric` with interval whiskers.
@@ -263,8 +293,13 @@ fn whisker_chart(
                     .map(|m| (x, m, c))
             })
             .collect();
-    let max = bars.iter().map(|b| b.1.2).fold(0.0, f64::max);
+    let max = bars
+        .iter()
+        .map(|b| b.1.2)
+        .filter(|v| v.is_finite())
+        .fold(0.0, f64::max);
     let (factor, prefix) = si_scale(max);
+    let top = axis_top(max / factor, 1.15);
     let mut svg = String::new();
     {
         let err = chart_err(metric.key());
@@ -275,7 +310,7 @@ fn whisker_chart(
             .margin(8)
             .x_label_area_size(28)
             .y_label_area_size(56)
-            .build_cartesian_2d(-0.5f64..1.5f64, 0f64..(max / factor * 1.15).max(1e-9))
+            .build_cartesian_2d(-0.5f64..1.5f64, 0f64..top)
             .map_err(|e| err(e.to_string()))?;
         chart
             .configure_mesh()
@@ -295,9 +330,9 @@ fn whisker_chart(
             .draw_series(bars.iter().map(|&(x, (lo, mean, hi), c)| {
                 ErrorBar::new_vertical(
                     x,
-                    (lo / factor).max(0.0),
-                    mean / factor,
-                    hi / factor,
+                    clamp(lo / factor, top),
+                    clamp(mean / factor, top),
+                    clamp(hi / factor, top),
                     c.filled().stroke_width(2),
                     14,
                 )

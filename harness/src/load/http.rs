@@ -19,7 +19,7 @@ use reqwest::header::{ACCEPT, HeaderValue};
 use std::sync::Mutex;
 use std::time::Duration;
 
-/// Per-request timeout.
+/// Default per-request timeout (`harness bench --request-timeout`).
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// GET one URL per op.
@@ -27,6 +27,7 @@ pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 pub struct HttpGet {
     name: String,
     url: reqwest::Url,
+    timeout: Duration,
     transport: Transport,
 }
 
@@ -99,7 +100,7 @@ impl PlainPool {
     }
 
     /// One GET on a pooled connection: status and body.
-    async fn get(&self) -> Result<(hyper::StatusCode, Bytes), OpError> {
+    async fn get(&self, timeout: Duration) -> Result<(hyper::StatusCode, Bytes), OpError> {
         let request = hyper::Request::get(self.path_and_query.as_str())
             .header(hyper::header::HOST, self.authority.as_str())
             .header(hyper::header::ACCEPT, "application/json")
@@ -126,14 +127,17 @@ impl PlainPool {
                 .to_bytes();
             Ok::<_, OpError>((sender, status, body))
         };
-        let (sender, status, body) = tokio::time::timeout(REQUEST_TIMEOUT, exchange)
-            .await
-            .map_err(|_| {
-                OpError::new(
-                    "timeout",
-                    format!("no complete response within {REQUEST_TIMEOUT:?}"),
-                )
-            })??;
+        let (sender, status, body) =
+            tokio::time::timeout(timeout, exchange)
+                .await
+                .map_err(|_| {
+                    OpError::new(
+                        "timeout",
+                        format!(
+                            "no complete response within {timeout:?} (raise --request-timeout)"
+                        ),
+                    )
+                })??;
         self.give_back(sender);
         Ok((status, body))
     }
@@ -144,22 +148,38 @@ impl PlainPool {
 pub enum TargetError {
     #[error("--target `{0}`: expected a base URL like http://127.0.0.1:8001")]
     BadUrl(String),
+    #[error(
+        "--target `{0}`: credentials in the URL are not supported (they would not be sent); remove the user:password@ part"
+    )]
+    Credentials(String),
     #[error("building the HTTP client: {0}")]
     Client(#[from] reqwest::Error),
 }
 
 /// Parse and check a `--target` base URL (http or https, with a host).
+///
+/// Credentials in the URL (`http://user:pass@host`) are refused: the load drivers do not send them, and a password
+/// must not end up in the result file. Messages show the URL through [`workloads::redact::url`].
 pub fn parse_target(base: &str) -> Result<reqwest::Url, TargetError> {
-    let url = reqwest::Url::parse(base).map_err(|_| TargetError::BadUrl(base.to_string()))?;
+    let shown = || workloads::redact::url(base);
+    let url = reqwest::Url::parse(base).map_err(|_| TargetError::BadUrl(shown()))?;
     if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
-        return Err(TargetError::BadUrl(base.to_string()));
+        return Err(TargetError::BadUrl(shown()));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(TargetError::Credentials(shown()));
     }
     Ok(url)
 }
 
 impl HttpGet {
     /// `name` for results; `path_and_query` is joined to `base` (`/carbon_intensity`, `/x?text=a%20b`).
-    pub fn new(name: &str, base: &reqwest::Url, path_and_query: &str) -> Result<Self, TargetError> {
+    pub fn new(
+        name: &str,
+        base: &reqwest::Url,
+        path_and_query: &str,
+        timeout: Duration,
+    ) -> Result<Self, TargetError> {
         let url = base
             .join(path_and_query)
             .map_err(|_| TargetError::BadUrl(format!("{base}{path_and_query}")))?;
@@ -180,7 +200,7 @@ impl HttpGet {
         } else {
             Transport::Tls(
                 reqwest::Client::builder()
-                    .timeout(REQUEST_TIMEOUT)
+                    .timeout(timeout)
                     .pool_max_idle_per_host(1024)
                     .tcp_nodelay(true)
                     .build()?,
@@ -189,6 +209,7 @@ impl HttpGet {
         Ok(Self {
             name: name.to_string(),
             url,
+            timeout,
             transport,
         })
     }
@@ -217,7 +238,7 @@ impl Workload for HttpGet {
     fn op(&self) -> OpFuture<'_> {
         Box::pin(async move {
             let (status, body) = match &self.transport {
-                Transport::Plain(pool) => pool.get().await?,
+                Transport::Plain(pool) => pool.get(self.timeout).await?,
                 Transport::Tls(client) => {
                     let resp = client
                         .get(self.url.clone())
@@ -231,10 +252,14 @@ impl Workload for HttpGet {
                 }
             };
             if !status.is_success() {
-                let snippet = String::from_utf8_lossy(&body[..body.len().min(200)]).into_owned();
+                let start = String::from_utf8_lossy(&body[..body.len().min(800)]).into_owned();
+                let snippet = workloads::redact::upstream_text(&start, &[]);
                 return Err(OpError::new(
                     format!("http_{}", status.as_u16()),
-                    format!("GET {}: {snippet}", self.url),
+                    format!(
+                        "GET {}: {snippet}",
+                        workloads::redact::url(self.url.as_str())
+                    ),
                 ));
             }
             Ok(())
@@ -256,6 +281,7 @@ mod tests {
             "predict",
             &base,
             "/predict_carbon_intensity?text=driving%2010%20hours",
+            REQUEST_TIMEOUT,
         )
         .expect("client");
         assert_eq!(

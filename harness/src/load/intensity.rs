@@ -106,7 +106,7 @@ pub fn kind(e: &FetchError) -> String {
         FetchError::RateLimited { .. } => "http_429".into(),
         FetchError::Timeout(_) => "timeout".into(),
         FetchError::Upstream { status, .. } => format!("http_{status}"),
-        FetchError::Malformed(_) => "invalid_response".into(),
+        FetchError::Malformed(_) | FetchError::TooLarge { .. } => "invalid_response".into(),
         FetchError::Network(_) => "connect".into(),
     }
 }

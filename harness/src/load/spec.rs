@@ -32,15 +32,19 @@ pub enum WorkloadSpec {
 pub enum Target {
     /// In the harness process, through the workloads' library API, with mock upstreams on 127.0.0.1:0.
     InProcess,
-    /// Over HTTP against a running `workloads serve` at this base URL.
-    Http(reqwest::Url),
+    /// Over HTTP against a running `workloads serve` at this base URL, each request given up after the duration
+    /// (`--request-timeout`).
+    Http(reqwest::Url, std::time::Duration),
 }
 
 impl std::fmt::Display for Target {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Target::InProcess => f.write_str("in-process"),
-            Target::Http(url) => write!(f, "{}", url.as_str().trim_end_matches('/')),
+            // Redacted: this is what stderr and the result's `config.target` show.
+            Target::Http(url, _) => {
+                f.write_str(&workloads::redact::url(url.as_str().trim_end_matches('/')))
+            }
         }
     }
 }
@@ -170,7 +174,7 @@ impl WorkloadSpec {
             (WorkloadSpec::Predict, Target::InProcess) => {
                 Ok(Arc::new(super::predict::Predict::start()?))
             }
-            (WorkloadSpec::Spin(_), Target::Http(_)) => {
+            (WorkloadSpec::Spin(_), Target::Http(..)) => {
                 anyhow::bail!(
                     "--workload {name} runs in-process only; drop --target or use get:/PATH"
                 )
@@ -178,9 +182,9 @@ impl WorkloadSpec {
             (WorkloadSpec::Get(_), Target::InProcess) => {
                 anyhow::bail!("--workload {name} needs --target http://host:port")
             }
-            (spec, Target::Http(base)) => {
+            (spec, Target::Http(base, timeout)) => {
                 let path = spec.http_path().unwrap_or_default();
-                Ok(Arc::new(HttpGet::new(&name, base, &path)?))
+                Ok(Arc::new(HttpGet::new(&name, base, &path, *timeout)?))
             }
         }
     }
@@ -218,5 +222,18 @@ mod tests {
         let err = "nope".parse::<WorkloadSpec>().expect_err("unknown");
         assert!(err.to_string().contains("known:"), "{err}");
         assert!(parse_list(&["spin:1,".to_string()]).is_err());
+    }
+
+    #[test]
+    fn a_target_shows_secret_query_values_masked() {
+        let url = reqwest::Url::parse("http://127.0.0.1:8001/?api_key=k3y-Z&zone=DE").expect("url");
+        let t = std::time::Duration::from_secs(1);
+        let shown = Target::Http(url, t).to_string();
+        assert!(
+            !shown.contains("k3y-Z") && shown.contains("zone=DE"),
+            "{shown}"
+        );
+        let plain = reqwest::Url::parse("http://127.0.0.1:8001").expect("url");
+        assert_eq!(Target::Http(plain, t).to_string(), "http://127.0.0.1:8001");
     }
 }

@@ -59,15 +59,49 @@ impl Credentials {
     }
 
     /// Replaces every occurrence of the secret (and the username) in `text`.
+    #[cfg(test)]
     fn scrub(&self, text: &str) -> String {
-        let mut out = text.to_string();
-        for secret in [&self.password, &self.username] {
-            if secret.len() >= 3 {
-                out = out.replace(secret.as_str(), "<redacted>");
-            }
-        }
-        out
+        scrub(text, &secrets(Some(self), None))
     }
+}
+
+/// What must never be printed for one request: the env credentials, the URL's user-info, and both as the base64
+/// `user:password` of a Basic `Authorization` value (an upstream may echo the header back).
+fn secrets(auth: Option<&Credentials>, url: Option<&Url>) -> Vec<String> {
+    use base64::Engine as _;
+    let decode = |s: &str| {
+        workloads::redact::url_password(&format!("http://x:{s}@h/"))
+            .unwrap_or_else(|| s.to_string())
+    };
+    let mut pairs: Vec<(String, String)> = Vec::new();
+    if let Some(c) = auth {
+        pairs.push((c.username.clone(), c.password.clone()));
+    }
+    if let Some(u) = url
+        && (!u.username().is_empty() || u.password().is_some())
+    {
+        pairs.push((
+            decode(u.username()),
+            u.password().map(decode).unwrap_or_default(),
+        ));
+    }
+    let mut out = Vec::new();
+    for (user, password) in pairs {
+        let b64 = base64::engine::general_purpose::STANDARD;
+        out.push(b64.encode(format!("{user}:{password}")));
+        out.push(base64::engine::general_purpose::URL_SAFE.encode(format!("{user}:{password}")));
+        out.push(password);
+        out.push(user);
+    }
+    // Short values would mask ordinary words; a one- or two-letter password is not worth hiding that way.
+    out.retain(|s| s.len() >= 3);
+    out
+}
+
+/// `text` with URLs redacted ([`workloads::redact::url`]) and every secret masked.
+fn scrub(text: &str, secrets: &[String]) -> String {
+    let refs: Vec<&str> = secrets.iter().map(String::as_str).collect();
+    workloads::redact::text(text, &refs).replace(workloads::redact::MASK, "<redacted>")
 }
 
 /// A URL to send to plus its optional credentials.
@@ -310,6 +344,7 @@ pub async fn deliver(
 ) -> Result<Delivered, PushError> {
     let kind = sink.kind();
     let auth = sink.endpoint().auth.as_ref();
+    let hidden = secrets(auth, Some(&payload.url));
     let url = redact(&payload.url);
     let attempts = policy.attempts.max(1);
     let mut backoff = policy.initial_backoff;
@@ -339,7 +374,7 @@ pub async fn deliver(
             Ok(resp) => {
                 let status = resp.status();
                 let body = resp.text().await.unwrap_or_default();
-                let err = rejected(kind, &url, status, attempt, &body, auth);
+                let err = rejected(kind, &url, status, attempt, &body, auth, &hidden);
                 if !retryable_status(status) {
                     return Err(err);
                 }
@@ -358,7 +393,7 @@ pub async fn deliver(
                     kind,
                     url: url.clone(),
                     attempts: attempt,
-                    reason: error_chain(e.without_url(), auth),
+                    reason: error_chain(e.without_url(), &hidden),
                 });
             }
         }
@@ -382,11 +417,11 @@ fn rejected(
     attempts: u32,
     body: &str,
     auth: Option<&Credentials>,
+    hidden: &[String],
 ) -> PushError {
-    let mut body: String = body.trim().chars().take(300).collect();
-    if let Some(c) = auth {
-        body = c.scrub(&body);
-    }
+    // Scrub before cutting, so no secret is cut in half and survives.
+    let window: String = body.trim().chars().take(1200).collect();
+    let mut body: String = scrub(&window, hidden).chars().take(300).collect();
     if body.is_empty() {
         body = status.canonical_reason().unwrap_or("no body").to_string();
     }
@@ -411,7 +446,7 @@ fn rejected(
 }
 
 /// `err` and its sources joined by `: `, credentials scrubbed.
-fn error_chain(err: reqwest::Error, auth: Option<&Credentials>) -> String {
+fn error_chain(err: reqwest::Error, hidden: &[String]) -> String {
     let mut parts = vec![err.to_string()];
     let mut source = std::error::Error::source(&err);
     while let Some(s) = source {
@@ -421,16 +456,15 @@ fn error_chain(err: reqwest::Error, auth: Option<&Credentials>) -> String {
         }
         source = s.source();
     }
-    let joined = parts.join(": ");
-    auth.map_or(joined.clone(), |c| c.scrub(&joined))
+    scrub(&parts.join(": "), hidden)
 }
 
-/// The URL without user-info (what messages show).
+/// The URL without user-info and secret query values (what messages show).
 pub fn redact(url: &Url) -> String {
     let mut u = url.clone();
     let _ = u.set_username("");
     let _ = u.set_password(None);
-    u.to_string()
+    workloads::redact::url(u.as_str())
 }
 
 fn redact_str(url: &str) -> String {

@@ -4,7 +4,12 @@
 //! Fields we cannot know (region, cloud, coordinates, Python version) are left empty, never invented.
 //! `codecarbon_version` says what produced the row (`carbon-harness <version> (<meter sources>)`) and
 //! `tracking_mode` is `machine` or `process` as in CodeCarbon. The file is rewritten atomically (temp file +
-//! rename); an existing file with another header is refused, naming the file.
+//! rename, the file keeping its mode); an existing file with another header is refused, naming the file.
+//!
+//! Concurrent appenders (two `harness bench` in one directory, a bench next to a `monitor`) take an advisory
+//! `flock(2)` on the file's directory for the read-modify-rename, so no row is lost. The lock is on the directory, not
+//! the file, because the rename replaces the file's inode; writers that do not lock (CodeCarbon itself) are not
+//! serialised.
 
 use crate::units::{GramsCo2e, Joules, Seconds, Watts};
 use std::fs;
@@ -135,6 +140,11 @@ pub fn append(path: &Path, row: &EmissionsRow) -> Result<(), CsvError> {
         path: shown.clone(),
         err,
     };
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let _lock = DirLock::exclusive(dir).map_err(io)?;
     let mut content = match fs::read_to_string(path) {
         Ok(s) if s.trim().is_empty() => String::new(),
         Ok(s) => s,
@@ -150,14 +160,34 @@ pub fn append(path: &Path, row: &EmissionsRow) -> Result<(), CsvError> {
     }
     content.push_str(&row.to_line());
     content.push('\n');
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(io)?;
+    let mut tmp = super::store::temp_file_like(path, dir).map_err(io)?;
     tmp.write_all(content.as_bytes()).map_err(io)?;
+    tmp.as_file().sync_all().map_err(io)?;
     tmp.persist(path).map_err(|e| io(e.error))?;
     Ok(())
+}
+
+/// An exclusive advisory `flock(2)` on a directory, released when dropped (closing the descriptor releases it).
+struct DirLock {
+    /// Held only for its descriptor: closing it releases the lock.
+    _dir: fs::File,
+}
+
+impl DirLock {
+    fn exclusive(dir: &Path) -> std::io::Result<Self> {
+        use std::os::fd::AsRawFd as _;
+        let file = fs::File::open(dir)?;
+        loop {
+            // SAFETY: flock on a descriptor we own; it only blocks until the lock is free.
+            if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX) } == 0 {
+                return Ok(Self { _dir: file });
+            }
+            let e = std::io::Error::last_os_error();
+            if e.kind() != std::io::ErrorKind::Interrupted {
+                return Err(e);
+            }
+        }
+    }
 }
 
 #[cfg(test)]
@@ -223,11 +253,48 @@ mod tests {
         assert_eq!(text.lines().count(), 3);
         assert_eq!(text.matches(HEADER).count(), 1);
         let other = dir.path().join("other.csv");
+        assert!(
+            fs::read_dir(dir.path()).expect("list").all(|e| !e
+                .expect("entry")
+                .file_name()
+                .to_string_lossy()
+                .ends_with(".tmp")),
+            "no temp file left"
+        );
         fs::write(&other, "a,b\n1,2\n").expect("write");
         let e = append(&other, &row()).expect_err("foreign header");
         assert!(
             e.to_string().contains("other.csv") && e.to_string().contains("--csv"),
             "{e}"
         );
+    }
+
+    /// Issue #15: concurrent appends were read-modify-rename without a lock and lost rows (119 of 120 kept).
+    #[test]
+    fn concurrent_appends_keep_every_row() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("emissions.csv");
+        let threads: Vec<_> = (0..6)
+            .map(|t| {
+                let path = path.clone();
+                std::thread::spawn(move || {
+                    for i in 0..30 {
+                        let mut r = row();
+                        r.run_id = format!("t{t}-{i}");
+                        append(&path, &r).expect("append");
+                    }
+                })
+            })
+            .collect();
+        for t in threads {
+            t.join().expect("writer");
+        }
+        let text = fs::read_to_string(&path).expect("read");
+        assert_eq!(text.lines().count(), 1 + 6 * 30, "every row kept");
+        for t in 0..6 {
+            for i in 0..30 {
+                assert!(text.contains(&format!(",t{t}-{i},")), "row t{t}-{i}");
+            }
+        }
     }
 }

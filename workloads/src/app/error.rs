@@ -68,9 +68,7 @@ impl AppError {
             FetchError::Upstream { .. }
             | FetchError::Malformed(_)
             | FetchError::Network(_)
-            | FetchError::TooLarge { .. } => {
-                (StatusCode::BAD_GATEWAY, None)
-            }
+            | FetchError::TooLarge { .. } => (StatusCode::BAD_GATEWAY, None),
         };
         Self {
             status,

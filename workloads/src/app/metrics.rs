@@ -229,6 +229,9 @@ mod tests {
         assert_eq!(series, MAX_ZONE_SERIES, "bounded");
         assert!(text.contains("zone=\"DE-1999\""), "the newest zone is kept");
         assert!(text.contains("zone=\"DE\""), "a recently set zone is kept");
-        assert!(!text.contains("zone=\"DE-0\""), "the oldest zone is dropped");
+        assert!(
+            !text.contains("zone=\"DE-0\""),
+            "the oldest zone is dropped"
+        );
     }
 }

@@ -18,9 +18,9 @@
 //! longer answer is an [`ChatError::InvalidResponse`] "upstream answer too large" (502).
 
 use super::impacts::{Estimator, Impacts, ImpactsError};
+use super::openai::{ChatCompletion, ChatMessage, ChatRequest, ErrorBody, Usage};
 use crate::bounded::{self, BodyError};
 use crate::redact;
-use super::openai::{ChatCompletion, ChatMessage, ChatRequest, ErrorBody, Usage};
 use crate::units::Seconds;
 use std::time::{Duration, Instant};
 

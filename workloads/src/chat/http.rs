@@ -44,7 +44,11 @@ async fn chat_emissions(
         Ok(text) => text,
         Err(e) => {
             let (code, message) = bad_query(&e);
-            return (code, Json(json!({"error": code.as_u16(), "message": message}))).into_response();
+            return (
+                code,
+                Json(json!({"error": code.as_u16(), "message": message})),
+            )
+                .into_response();
         }
     };
     match service.chat_emissions(text.as_deref()).await {
@@ -57,10 +61,7 @@ async fn chat_emissions(
     }
 }
 
-async fn chat_page(
-    State(service): State<Arc<ChatService>>,
-    RawQuery(query): RawQuery,
-) -> Response {
+async fn chat_page(State(service): State<Arc<ChatService>>, RawQuery(query): RawQuery) -> Response {
     let text = match text_param(query.as_deref()) {
         Ok(text) => text,
         Err(e) => {

@@ -70,7 +70,10 @@ impl IntensityService {
                 let ttl = self.ttl;
                 cache.retain(|_, (at, _)| at.elapsed() < ttl);
                 if cache.len() >= MAX_ZONES
-                    && let Some(oldest) = cache.iter().min_by_key(|(_, (at, _))| *at).map(|(z, _)| z.clone())
+                    && let Some(oldest) = cache
+                        .iter()
+                        .min_by_key(|(_, (at, _))| *at)
+                        .map(|(z, _)| z.clone())
                 {
                     cache.remove(&oldest);
                 }

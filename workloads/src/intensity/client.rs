@@ -142,7 +142,10 @@ impl ElectricityMapsClient {
             FetchError::Timeout(self.config.timeout)
         } else {
             // Without the URL: it carries no key, but keep messages short and stable.
-            FetchError::Network(redact::text(&e.without_url_string(), &[&self.config.api_key]))
+            FetchError::Network(redact::text(
+                &e.without_url_string(),
+                &[&self.config.api_key],
+            ))
         }
     }
 }

@@ -1,6 +1,6 @@
 //! `harness bench`: validate the options once into a [`BenchPlan`] (`plan.rs`), then measure an idle baseline and each workload in
 //! turn, rewriting the result file after each one and appending the workload's CodeCarbon row to `emissions.csv`
-//! ([`crate::record::emissions`]). SIGINT stops the run, leaving a valid file with `complete: false`.
+//! ([`crate::record::emissions`]). SIGINT or SIGTERM stops the run, leaving a valid file with `complete: false`.
 //! The summary goes to stdout; warnings and progress to stderr.
 
 mod errors;
@@ -48,21 +48,24 @@ struct Session {
 }
 
 async fn execute(plan: BenchPlan) -> anyhow::Result<ExitCode> {
-    // Listen for SIGINT before the first file exists, so an early Ctrl-C still leaves a valid partial file.
-    let mut sigint = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())
-        .context("installing the SIGINT handler")?;
+    // Listen for SIGINT and SIGTERM (what CI runners send on cancel) before the first file exists, so an early
+    // signal still leaves a valid partial file.
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut sigint = signal(SignalKind::interrupt()).context("installing the SIGINT handler")?;
+    let mut sigterm = signal(SignalKind::terminate()).context("installing the SIGTERM handler")?;
     let mut session = Session::start(&plan)?;
     let interrupted = tokio::select! {
-        outcome = session.run_all(&plan) => { outcome?; false }
-        _ = sigint.recv() => true,
+        outcome = session.run_all(&plan) => { outcome?; None }
+        _ = sigint.recv() => Some("SIGINT"),
+        _ = sigterm.recv() => Some("SIGTERM"),
     };
-    if interrupted {
+    if let Some(signal) = interrupted {
         let during = session
             .current
             .clone()
             .unwrap_or_else(|| "start-up".to_string());
         session.result.warnings.push(format!(
-            "interrupted by SIGINT during {during}; results before it are kept"
+            "interrupted by {signal} during {during}; results before it are kept"
         ));
         session.store.save(&session.result)?;
         eprintln!(
@@ -112,11 +115,7 @@ impl Session {
         let git =
             runner::git::git_info(&std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")));
         let now = jiff::Timestamp::now();
-        let run_id = format!(
-            "{}-{}",
-            now.strftime("%Y%m%dT%H%M%SZ"),
-            runner::git::short_sha(&git)
-        );
+        let run_id = crate::record::store::unique_run_id(now, &runner::git::short_sha(&git));
         let store = RunStore::new(plan.out.clone(), &run_id);
         let result = RunResult {
             schema_version: SCHEMA_VERSION,

@@ -93,13 +93,16 @@ impl BenchPlan {
         }
         let mut warnings = Vec::new();
         let meter = metering::meter_plan(&args.measure.meter)?;
+        if args.request_timeout.is_zero() {
+            bail!("--request-timeout must be greater than 0 (e.g. --request-timeout 30s)");
+        }
         let target = match &args.target {
-            Some(url) => Target::Http(parse_target(url)?),
+            Some(url) => Target::Http(parse_target(url)?, args.request_timeout),
             None => Target::InProcess,
         };
         let charge = match (&target, args.server_pid) {
             (Target::InProcess, _) => Charge::Process(ProcessRef::Current),
-            (Target::Http(_), Some(pid)) => {
+            (Target::Http(..), Some(pid)) => {
                 energy::cputime::pid_cpu_time(pid).map_err(|e| {
                     anyhow::anyhow!(
                         "--server-pid {pid}: cannot read its CPU time ({e}); is the server running, as you?"
@@ -107,7 +110,7 @@ impl BenchPlan {
                 })?;
                 Charge::Process(ProcessRef::Pid(pid))
             }
-            (Target::Http(_), None) => {
+            (Target::Http(..), None) => {
                 warnings.push(
                     "--target without --server-pid: energy is the whole machine minus idle, \
                      load generator included"

@@ -2,10 +2,10 @@
 //! `Accept: application/json`) JSON `{"zone","intensity_g_per_kwh","datetime","source","cached"}`.
 
 use crate::app::error::{AppError, Format};
+use crate::app::routes::predict::query_params;
 use crate::app::{AppState, Chaos, pages};
 use crate::intensity::Source;
 use crate::intensity::cache::Served;
-use crate::app::routes::predict::query_params;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
