@@ -156,7 +156,7 @@ pub fn url_password(raw: &str) -> Option<String> {
     let parsed = reqwest::Url::parse(raw).ok()?;
     parsed
         .password()
-        .map(|p| percent_decoded_lossy(p))
+        .map(percent_decoded_lossy)
         .filter(|p| !p.is_empty())
 }
 

@@ -191,7 +191,7 @@ mod tests {
         unsafe {
             let old = libc::umask(0o022);
             libc::umask(old);
-            u32::from(old)
+            old
         }
     }
 

@@ -92,8 +92,9 @@ pub struct ChatOutcome {
 #[derive(Debug, Clone)]
 pub struct ChatClient {
     http: reqwest::Client,
-    url: String,
-    /// `url` through [`redact::url`]: the only form that reaches errors.
+    /// The URL posted to, credentials included.
+    endpoint: String,
+    /// `endpoint` through [`redact::url`]: the only form that reaches errors.
     shown_url: String,
     /// The user-info password of `url`, scrubbed from upstream text.
     secrets: Vec<String>,
@@ -118,7 +119,7 @@ impl ChatClient {
         Ok(ChatClient {
             http,
             secrets: redact::url_password(&url).into_iter().collect(),
-            url,
+            endpoint: url,
             shown_url,
             model,
             timeout,
@@ -169,7 +170,7 @@ impl ChatClient {
     async fn complete(&self, request: &ChatRequest) -> Result<ChatCompletion, ChatError> {
         let response = self
             .http
-            .post(&self.url)
+            .post(&self.endpoint)
             .json(request)
             .send()
             .await
