@@ -12,10 +12,10 @@
 //! | [`compare`] | verdicts per metric and workload, machine guard |
 //! | [`load`] | the `Workload` trait, `spin:N`, closed- and open-loop drivers, latency recording |
 //! | [`runner`] | warm-up, idle baseline, metered repetitions, per-op energy and emissions |
-//! | [`export`] | results to bytes: bench summary table, comparison table/Markdown/JSON/BMF, HTML report |
+//! | [`export`] | results to bytes: bench summary table, comparison table/Markdown/JSON/BMF, HTML report, monitor lines |
 //! | [`record`] | the result-file schema and the only place that writes results (also CodeCarbon's `emissions.csv`) |
-//! | [`metering`] | meter and intensity flags → validated plans; meter reports → result records |
-//! | [`carbon`] | `--intensity` → an `IntensitySource` |
+//! | [`metering`] | the one converter of the measuring flags: meter configuration and the run's intensity; meter reports → result records |
+//! | [`carbon`] | `--intensity` → an `IntensitySource`; the live Electricity Maps source |
 //! | [`criterion`] | `Energy`, a criterion `Measurement` in joules |
 //! | [`interrupt`] | Ctrl-C as a flag, so long commands finish cleanly |
 

@@ -39,6 +39,12 @@ impl Zone {
         matches!(self.0.len(), 2 | 3) && self.0.chars().all(|c| c.is_ascii_alphabetic())
     }
 
+    /// The country a zone id belongs to: the part before the first `-` (`US-CAL-CISO` → `US`, `DE` → `DE`). The
+    /// mock grid and the live source's fallback both map a zone to CodeCarbon's table through it.
+    pub fn country_part(&self) -> &str {
+        self.0.split('-').next().unwrap_or_default()
+    }
+
     /// This zone's row of CodeCarbon's country table, if it is a country the table knows.
     pub fn country(&self) -> Option<CountryIntensity> {
         table::intensity(&self.0)
@@ -76,6 +82,8 @@ mod tests {
             Some("DEU".to_string())
         );
         assert!(Zone::parse("XX").expect("xx").country().is_none());
+        assert_eq!(Zone::parse("us-cal-ciso").expect("em").country_part(), "US");
+        assert_eq!(Zone::parse("FR").expect("fr").country_part(), "FR");
         for bad in ["", "  ", "D E", "de/fr"] {
             assert!(Zone::parse(bad).is_err(), "{bad:?}");
         }

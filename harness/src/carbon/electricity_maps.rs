@@ -77,7 +77,7 @@ impl ElectricityMapsIntensity {
 
     /// The zone's country for the fallback: `US-CAL-CISO` → `US`.
     fn country(&self) -> &str {
-        self.zone.as_str().split('-').next().unwrap_or_default()
+        self.zone.country_part()
     }
 
     fn fallback(&self, why: &FetchError) -> Result<Intensity, IntensityError> {

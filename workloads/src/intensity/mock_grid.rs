@@ -130,8 +130,8 @@ fn injected_failure(state: &GridState) -> Option<Response> {
 
 /// The mock grid's intensity for a zone, `None` when the zone maps to no country.
 pub fn lookup(zone: &str) -> Option<f64> {
-    let country = zone.split('-').next().unwrap_or_default();
-    energy::carbon::table::intensity(country).map(|c| c.intensity.0)
+    let zone = energy::carbon::Zone::parse(zone).ok()?;
+    energy::carbon::table::intensity(zone.country_part()).map(|c| c.intensity.0)
 }
 
 fn body_for(zone: &str, intensity: f64) -> serde_json::Value {
