@@ -508,3 +508,32 @@ fn report_finishes_on_extreme_and_zero_width_values() {
         }
     }
 }
+
+/// Issue #15: serde's message was printed twice (once in the error, once as its cause), and a string, float or
+/// missing `schema_version` was reported as "schema_version 0".
+#[test]
+fn load_errors_say_what_was_found_once() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let broken = dir.path().join("broken.json");
+    std::fs::write(&broken, "{\"schema_version\": 1, oops").expect("write");
+    let out = harness(&["compare", &path("base.json"), &broken.display().to_string()]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert_eq!(
+        stderr.matches("key must be a string").count(),
+        1,
+        "{stderr}"
+    );
+    let stringy = dir.path().join("stringy.json");
+    std::fs::write(&stringy, "{\"schema_version\": \"1\"}").expect("write");
+    let out = harness(&[
+        "compare",
+        &path("base.json"),
+        &stringy.display().to_string(),
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("schema_version \"1\" (a string") && !stderr.contains("schema_version 0"),
+        "{stderr}"
+    );
+}
