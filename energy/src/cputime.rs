@@ -164,6 +164,29 @@ pub fn parse_proc_stat(text: &str) -> Option<MachineCpuTimes> {
     })
 }
 
+/// Logical CPUs counted in `<proc_root>/stat` (its `cpuN` lines): the CPUs whose time the `cpu` line sums, so the
+/// machine's capacity over a window of `T` seconds is `logical_cpus × T` CPU-seconds.
+pub fn logical_cpus(proc_root: &Path) -> io::Result<u32> {
+    let path = proc_root.join("stat");
+    let text = fs::read_to_string(&path)?;
+    let n = count_cpu_lines(&text);
+    if n == 0 {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("{}: no `cpuN` line", path.display()),
+        ));
+    }
+    Ok(n)
+}
+
+fn count_cpu_lines(text: &str) -> u32 {
+    let per_cpu = |l: &&str| {
+        l.strip_prefix("cpu")
+            .is_some_and(|rest| rest.starts_with(|c: char| c.is_ascii_digit()))
+    };
+    text.lines().filter(per_cpu).count() as u32
+}
+
 /// Whose CPU time a process-mode measurement follows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ProcessRef {
@@ -265,5 +288,14 @@ mod tests {
         let later = parse_proc_stat("cpu  200 0 50 850 50 0 0 0 0 0\n").expect("parse");
         assert!((later.load_since(&t) - 100.0 / 150.0).abs() < 1e-12);
         assert!(parse_proc_stat("intr 1 2 3").is_none());
+    }
+
+    #[test]
+    fn logical_cpus_counts_the_per_cpu_lines() {
+        assert_eq!(count_cpu_lines("cpu  1 2\ncpu0 1\ncpu1 2\nintr 5\n"), 2);
+        let dir = tempfile::tempdir().expect("tempdir");
+        fs::write(dir.path().join("stat"), "cpu  1 2 3\n").expect("write");
+        let e = logical_cpus(dir.path()).expect_err("no cpuN");
+        assert!(e.to_string().contains("no `cpuN` line"), "{e}");
     }
 }

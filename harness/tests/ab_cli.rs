@@ -37,6 +37,9 @@ fn run_fixture(energy_j: f64) -> RunResult {
         emissions_g_per_op: energy_j / 100.0 / 3.6e6 * 400.0,
         throughput_ops_per_s: 10_000.0 / energy_j,
         latency_s,
+        attributable: None,
+        environment: None,
+        pair: None,
     };
     RunResult {
         schema_version: SCHEMA_VERSION,
@@ -70,11 +73,14 @@ fn run_fixture(energy_j: f64) -> RunResult {
             energy_kwh_per_op: 0.0,
             emissions_g_per_op: 0.0,
             emissions_g_per_op_net: 0.0,
+            energy_j_per_op_attributable: None,
+            emissions_g_per_op_attributable: None,
             energy_source: "fake".into(),
             latency_s: LatencySummary::default(),
             histogram: String::new(),
             repetitions: vec![rep],
         }],
+        ab: None,
     }
 }
 

@@ -494,6 +494,13 @@ fn report_finishes_on_extreme_and_zero_width_values() {
                 {
                     if all || i == 0 {
                         mutate(rep);
+                        // The report charts the attributable energy when a repetition has it: mutate that too.
+                        let gross = (
+                            rep["energy_j_per_op"].clone(),
+                            rep["emissions_g_per_op"].clone(),
+                        );
+                        rep["attributable"]["energy_j_per_op"] = gross.0;
+                        rep["attributable"]["emissions_g_per_op"] = gross.1;
                     }
                 }
             }
@@ -535,5 +542,207 @@ fn load_errors_say_what_was_found_once() {
     assert!(
         stderr.contains("schema_version \"1\" (a string") && !stderr.contains("schema_version 0"),
         "{stderr}"
+    );
+}
+
+#[test]
+fn a_busy_neighbour_on_one_side_is_inconclusive_both_ways_with_the_numbers() {
+    // busy-neighbour.json: the same code while a hog kept one core busy (latency +40 %, throughput −30 %).
+    for (base, cand, during) in [
+        (
+            "base.json",
+            "busy-neighbour.json",
+            "93 % of a core during the candidate, 2 % during the base",
+        ),
+        (
+            "busy-neighbour.json",
+            "base.json",
+            "2 % of a core during the candidate, 93 % during the base",
+        ),
+    ] {
+        let c = compare_fixtures(base, cand, CompareSettings::default());
+        for w in &c.workloads {
+            for m in &w.metrics {
+                assert_eq!(
+                    m.verdict,
+                    Verdict::Inconclusive,
+                    "{} {:?}",
+                    w.name,
+                    m.metric
+                );
+                assert!(m.reason.contains(during), "{}", m.reason);
+            }
+        }
+        let out = harness(&["compare", &path(base), &path(cand)]);
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(0), "{stdout}");
+        assert!(
+            stdout.contains("WARNING: ENVIRONMENT") && stdout.contains(during),
+            "{stdout}"
+        );
+    }
+}
+
+#[test]
+fn old_files_compare_the_gross_share_and_say_so() {
+    let strip = |name: &str| {
+        let mut run = load_run(&fixture(name)).expect("loads");
+        for w in &mut run.workloads {
+            for r in &mut w.repetitions {
+                r.attributable = None;
+                r.environment = None;
+            }
+        }
+        run
+    };
+    let (b, c) = (strip("base.json"), strip("energy-plus-10.json"));
+    let cmp =
+        compare(&b, "old-base", &c, "old-cand", CompareSettings::default()).expect("comparable");
+    assert_eq!(
+        cmp.workloads[0].energy_basis,
+        harness::compare::EnergyBasis::Gross
+    );
+    assert_eq!(
+        verdict_of(&cmp, "spin:1000000", Metric::EnergyPerOp),
+        Verdict::Regressed
+    );
+    assert!(
+        cmp.warnings
+            .iter()
+            .any(|w| w.contains("no attributable energy")),
+        "{:?}",
+        cmp.warnings
+    );
+    assert!(
+        cmp.warnings
+            .iter()
+            .any(|w| w.contains("no environment record")),
+        "{:?}",
+        cmp.warnings
+    );
+}
+
+#[test]
+fn the_attributable_energy_is_what_is_gated() {
+    // The gross share of the candidate grows 50 % (a neighbour stretched the wall time); its attributable energy does
+    // not move: energy must stay unchanged.
+    let b = load_run(&fixture("base.json")).expect("loads");
+    let mut c = load_run(&fixture("no-change.json")).expect("loads");
+    for w in &mut c.workloads {
+        for r in &mut w.repetitions {
+            r.energy_j_per_op *= 1.5;
+            r.emissions_g_per_op *= 1.5;
+        }
+    }
+    let cmp = compare(&b, "b", &c, "c", CompareSettings::default()).expect("comparable");
+    assert_eq!(
+        cmp.workloads[0].energy_basis,
+        harness::compare::EnergyBasis::Attributable
+    );
+    assert_eq!(
+        verdict_of(&cmp, "spin:1000000", Metric::EnergyPerOp),
+        Verdict::Unchanged
+    );
+    assert_eq!(
+        verdict_of(&cmp, "spin:1000000", Metric::EmissionsPerOp),
+        Verdict::Unchanged
+    );
+}
+
+#[test]
+fn different_settings_warn_and_make_the_moved_metrics_inconclusive() {
+    let b = load_run(&fixture("base.json")).expect("loads");
+    let mut c = load_run(&fixture("latency-minus-10.json")).expect("loads");
+    c.config.duration_s = Some(10.0);
+    let cmp = compare(&b, "b", &c, "c", CompareSettings::default()).expect("comparable");
+    assert_eq!(
+        verdict_of(&cmp, "spin:1000000", Metric::LatencyP50),
+        Verdict::Inconclusive
+    );
+    assert_eq!(
+        verdict_of(&cmp, "spin:1000000", Metric::Throughput),
+        Verdict::Inconclusive
+    );
+    assert_ne!(
+        verdict_of(&cmp, "spin:1000000", Metric::EnergyPerOp),
+        Verdict::Inconclusive
+    );
+    assert!(
+        cmp.warnings.iter().any(|w| w.starts_with("SETTINGS:")
+            && w.contains("(2.0 in the base, 10.0 in the candidate)")),
+        "{:?}",
+        cmp.warnings
+    );
+}
+
+#[test]
+fn interleaved_ab_pairs_are_tested_paired_and_drift_cancels() {
+    use harness::record::schema::AbInfo;
+    // Both sides drift up 3 % per pair (a neighbour's build ramping up); the candidate costs 5 % more in every pair.
+    let mut b = load_run(&fixture("base.json")).expect("loads");
+    let mut c = b.clone();
+    for (run, side, factor) in [(&mut b, "base", 1.0), (&mut c, "head", 1.05)] {
+        run.ab = Some(AbInfo {
+            session: "s1".into(),
+            side: side.into(),
+        });
+        for w in &mut run.workloads {
+            for (i, r) in w.repetitions.iter_mut().enumerate() {
+                let drift = 1.0 + 0.03 * i as f64;
+                let a = r.attributable.as_mut().expect("attributable");
+                a.energy_j_per_op = 0.01 * drift * factor;
+                a.emissions_g_per_op = a.energy_j_per_op / 3.6e6 * 400.0;
+                r.pair = Some(i as u32);
+            }
+        }
+    }
+    let paired = compare(&b, "b", &c, "c", CompareSettings::default()).expect("comparable");
+    assert_eq!(
+        paired.workloads[0].method,
+        harness::compare::TestMethod::Paired
+    );
+    assert_eq!(
+        verdict_of(&paired, "spin:1000000", Metric::EnergyPerOp),
+        Verdict::Regressed
+    );
+    // The same numbers without the pairing: Welch sees the drift as noise and cannot tell.
+    c.ab = None;
+    let welch = compare(&b, "b", &c, "c", CompareSettings::default()).expect("comparable");
+    assert_eq!(
+        welch.workloads[0].method,
+        harness::compare::TestMethod::Welch
+    );
+    assert_ne!(
+        verdict_of(&welch, "spin:1000000", Metric::EnergyPerOp),
+        Verdict::Regressed
+    );
+}
+
+#[test]
+fn every_tested_verdict_says_what_it_could_have_seen() {
+    let c = compare_fixtures("base.json", "no-change.json", CompareSettings::default());
+    for m in c.workloads.iter().flat_map(|w| &w.metrics) {
+        let mdc = m
+            .minimum_detectable_change
+            .expect("tested metrics have an MDC");
+        assert!(mdc > m.threshold && mdc < 0.2, "{:?} {mdc}", m.metric);
+        assert!(
+            m.verdict_text().starts_with("unchanged (could detect ≥ "),
+            "{}",
+            m.verdict_text()
+        );
+    }
+    let out = harness(&[
+        "compare",
+        &path("base.json"),
+        &path("no-change.json"),
+        "--format",
+        "json",
+    ]);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert!(
+        json["metrics"][0]["minimum_detectable_change"]
+            .as_f64()
+            .is_some()
     );
 }

@@ -50,7 +50,10 @@ fn table_plain_and_coloured() {
     assert!(!plain.contains('\x1b'), "no escape codes without colour");
     insta::assert_snapshot!(plain);
     let coloured = text(export::diff_table::render(&c, true));
-    assert!(coloured.contains("\x1b[1;32mimproved\x1b[0m") && coloured.contains("↓ "));
+    assert!(
+        coloured.contains("\x1b[1;32mimproved (could detect ≥ 4.5 %)\x1b[0m")
+            && coloured.contains("↓ ")
+    );
 }
 
 #[test]

@@ -233,6 +233,12 @@ pub trait EnergyMeter: Send + fmt::Debug {
     fn sample(&mut self) -> Result<(), MeterError> {
         self.read().map(drop)
     }
+    /// How each component's energy splits into a static part and a load-driven part, for the components whose
+    /// meter knows (the model does: it is built from such a split). Empty for measuring meters: their static part
+    /// comes from the idle baseline ([`attribution::attributable`]).
+    fn power_profile(&self) -> BTreeMap<Component, attribution::PowerProfile> {
+        BTreeMap::new()
+    }
 }
 
 /// Why a meter cannot be used or read. Grouped by what the caller does next.
@@ -313,6 +319,11 @@ impl MeterSet {
     /// Opens a window on every meter.
     pub fn start(&mut self) -> Result<(), MeterError> {
         self.meters.iter_mut().try_for_each(|m| m.start())
+    }
+
+    /// Every meter's [`EnergyMeter::power_profile`], merged.
+    pub fn power_profile(&self) -> BTreeMap<Component, attribution::PowerProfile> {
+        self.meters.iter().flat_map(|m| m.power_profile()).collect()
     }
 
     /// [`EnergyMeter::sample`] on every meter.

@@ -14,6 +14,7 @@
 //! since the previous read: read at ≥ 1 Hz for CodeCarbon parity (it samples every second); one read at the end of
 //! a long window applies the cubic curve to the window's average load.
 
+use super::attribution::PowerProfile;
 use super::tdp::{CpuInfo, Tdp, TdpOrigin};
 use super::{Component, EnergyMeter, MeterError, Reading, Source};
 use crate::clock::{self, Clock};
@@ -374,6 +375,36 @@ impl EnergyMeter for ModelMeter {
 
     fn sample(&mut self) -> Result<(), MeterError> {
         self.advance()
+    }
+
+    /// CPU: static 10 % of TDP (the curve's floor), and the curve's chord from idle to full load, 0.9 × TDP per
+    /// machine, as the load-driven cost of one busy CPU-second (0.9 × TDP ÷ logical CPUs: CodeCarbon's process-mode
+    /// slope). RAM: the DIMM power, all static (the model's RAM power does not depend on load).
+    fn power_profile(&self) -> BTreeMap<Component, PowerProfile> {
+        let max = self.tdp.max_power();
+        let mut out = BTreeMap::new();
+        if self.config.cpu {
+            let threads = f64::from(self.cpu.threads.max(1));
+            out.insert(
+                Component::CpuModel,
+                PowerProfile {
+                    static_power: Watts(max.0 * 0.1),
+                    dynamic_j_per_cpu_s: Some(Joules(max.0 * 0.9 / threads)),
+                },
+            );
+        }
+        if self.config.ram
+            && let Ok(ram) = self.ram_power_now()
+        {
+            out.insert(
+                Component::RamModel,
+                PowerProfile {
+                    static_power: ram,
+                    dynamic_j_per_cpu_s: Some(Joules(0.0)),
+                },
+            );
+        }
+        out
     }
 
     fn read(&mut self) -> Result<Reading, MeterError> {

@@ -5,9 +5,13 @@
 //! over repetitions divided by ops summed over repetitions), not means of ratios. Emissions use each run's own carbon
 //! intensity (runs can resolve different intensities over time). Latency quantiles come from the merged HDR
 //! histograms. Repetition samples keep their values and are renumbered 0..n in measurement order.
+//!
+//! [`mark_pairs`] then records the interleaving: repetition `i` of each side ran in pair `i` of the schedule
+//! ([`super::order`]), back to back with repetition `i` of the other side, so `compare` can pair them.
 
+use super::Side;
 use crate::load::recorder::{encode_histogram, latency_summary, new_histogram};
-use crate::record::schema::{IdleBaseline, RunResult, SCHEMA_VERSION, WorkloadResult};
+use crate::record::schema::{AbInfo, IdleBaseline, RunResult, SCHEMA_VERSION, WorkloadResult};
 use base64::Engine as _;
 use energy::units::{GramsPerKwh, Joules};
 use hdrhistogram::Histogram;
@@ -61,6 +65,20 @@ pub fn merge_runs(runs: &[RunResult], note: &str) -> Result<RunResult, MergeErro
         .map(|w| merge_workload(&w.name, runs))
         .collect::<Result<_, _>>()?;
     Ok(merged)
+}
+
+/// Record that `run` is the `side` of the `harness ab` session `session`: the run carries [`AbInfo`] and every
+/// repetition its pair number (its index: repetition `i` of both sides ran in pair `i`).
+pub fn mark_pairs(run: &mut RunResult, session: &str, side: Side) {
+    run.ab = Some(AbInfo {
+        session: session.to_string(),
+        side: side.name().to_string(),
+    });
+    for w in &mut run.workloads {
+        for rep in &mut w.repetitions {
+            rep.pair = Some(rep.index);
+        }
+    }
 }
 
 fn workload_names(run: &RunResult) -> Vec<String> {
@@ -167,6 +185,7 @@ fn merge_workload(name: &str, runs: &[RunResult]) -> Result<WorkloadResult, Merg
     let wall: f64 = repetitions.iter().map(|s| s.wall_s).sum();
     let histogram = merge_histograms(name, parts.iter().map(|(w, _)| w.histogram.as_str()))?;
     let [gross, net, em_gross, em_net] = sums;
+    let attributable = attributable_totals(&parts);
     Ok(WorkloadResult {
         name: name.to_string(),
         ops,
@@ -178,6 +197,8 @@ fn merge_workload(name: &str, runs: &[RunResult]) -> Result<WorkloadResult, Merg
         energy_kwh_per_op: Joules(per_op(gross, ops)).to_kwh().0,
         emissions_g_per_op: per_op(em_gross, ops),
         emissions_g_per_op_net: per_op(em_net, ops),
+        energy_j_per_op_attributable: attributable.map(|(j, _)| per_op(j, ops)),
+        emissions_g_per_op_attributable: attributable.map(|(_, g)| per_op(g, ops)),
         energy_source: first.energy_source.clone(),
         latency_s: latency_summary(&histogram),
         histogram: encode_histogram(&histogram).map_err(|e| MergeError::Histogram {
@@ -186,6 +207,21 @@ fn merge_workload(name: &str, runs: &[RunResult]) -> Result<WorkloadResult, Merg
         })?,
         repetitions,
     })
+}
+
+/// Attributable energy and emissions summed over every repetition (each run at its own intensity), when every
+/// repetition has them.
+fn attributable_totals(parts: &[(&WorkloadResult, GramsPerKwh)]) -> Option<(f64, f64)> {
+    let mut joules = 0.0;
+    let mut grams = 0.0;
+    for (w, intensity) in parts {
+        for rep in &w.repetitions {
+            let j = rep.attributable?.energy_j;
+            joules += j;
+            grams += Joules(j).to_kwh().emissions(*intensity).0;
+        }
+    }
+    Some((joules, grams))
 }
 
 fn merge_histograms<'a>(
@@ -243,6 +279,9 @@ mod tests {
             emissions_g_per_op: 0.0,
             throughput_ops_per_s: ops as f64 / wall,
             latency_s: LatencySummary::default(),
+            attributable: None,
+            environment: None,
+            pair: None,
         }
     }
 
@@ -258,6 +297,8 @@ mod tests {
             energy_kwh_per_op: 0.0,
             emissions_g_per_op: 0.0,
             emissions_g_per_op_net: 0.0,
+            energy_j_per_op_attributable: None,
+            emissions_g_per_op_attributable: None,
             energy_source: "fake".to_string(),
             latency_s: LatencySummary::default(),
             histogram: histogram_of(latencies),
@@ -289,6 +330,7 @@ mod tests {
             }),
             warnings: vec!["fake meter".to_string()],
             workloads: vec![workload],
+            ab: None,
         }
     }
 

@@ -8,7 +8,7 @@
 //! ([`crate::compare::compare`]); `compare.json` is written next to the runs and the chosen format is printed.
 
 use crate::ab::Side;
-use crate::ab::merge::merge_runs;
+use crate::ab::merge::{mark_pairs, merge_runs};
 use crate::ab::order::schedule;
 use crate::ab::provenance;
 use crate::ab::spawn::Build;
@@ -177,10 +177,13 @@ pub fn measure(plan: &AbPlan) -> anyhow::Result<AbRuns> {
             plan.repetitions
         )
     };
-    let base = merge_runs(&base_runs, &note(Side::Base))
+    let mut base = merge_runs(&base_runs, &note(Side::Base))
         .context("merging the base build's repetitions")?;
-    let head = merge_runs(&head_runs, &note(Side::Head))
+    let mut head = merge_runs(&head_runs, &note(Side::Head))
         .context("merging the head build's repetitions")?;
+    let session = format!("{}@{}", base.run_id, base.started_at);
+    mark_pairs(&mut base, &session, Side::Base);
+    mark_pairs(&mut head, &session, Side::Head);
     let base_path = plan.out_dir.join("base.json");
     let head_path = plan.out_dir.join("head.json");
     write_json_atomic(&base_path, &base)?;

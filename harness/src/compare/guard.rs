@@ -2,8 +2,44 @@
 //! energy and emissions verdicts when machines or meter sources differ (unless `--allow-cross-machine`).
 
 use super::Side;
+use super::metric::{Metric, MetricGroup};
 use crate::record::schema::RunResult;
 use std::collections::BTreeSet;
+
+/// Metric groups a guard takes out of the verdicts (they become Inconclusive), and why, with the numbers.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct Block {
+    pub groups: &'static [MetricGroup],
+    pub reason: String,
+}
+
+impl Block {
+    pub fn new(groups: &'static [MetricGroup], reason: String) -> Self {
+        Self { groups, reason }
+    }
+
+    pub fn covers(&self, metric: Metric) -> bool {
+        self.groups.contains(&metric.group())
+    }
+
+    /// "latency and throughput", "every metric"...
+    pub fn describe_groups(&self) -> String {
+        if self.groups.len() == 4 {
+            return "every".to_string();
+        }
+        let names: Vec<&str> = self
+            .groups
+            .iter()
+            .map(|g| match g {
+                MetricGroup::Energy => "energy",
+                MetricGroup::Emissions => "emissions",
+                MetricGroup::Latency => "latency",
+                MetricGroup::Throughput => "throughput",
+            })
+            .collect();
+        names.join(" and ")
+    }
+}
 
 pub(super) fn side(run: &RunResult, label: &str) -> Side {
     let used: BTreeSet<String> = run

@@ -85,15 +85,56 @@ impl Metric {
         matches!(self, Metric::EnergyPerOp | Metric::EmissionsPerOp)
     }
 
-    /// This metric's value in one repetition.
+    /// This metric's value in one repetition: energy and emissions are the attributable figures when the repetition
+    /// has them (see [`EnergyBasis`]).
     pub fn of(self, rep: &RepetitionSample) -> f64 {
+        let basis = if rep.attributable.is_some() {
+            EnergyBasis::Attributable
+        } else {
+            EnergyBasis::Gross
+        };
+        self.value(rep, basis)
+    }
+
+    /// This metric's value in one repetition, energy and emissions on `basis` (gross when the repetition has no
+    /// attributable figures).
+    pub fn value(self, rep: &RepetitionSample, basis: EnergyBasis) -> f64 {
+        let attributable = match basis {
+            EnergyBasis::Attributable => rep.attributable,
+            EnergyBasis::Gross => None,
+        };
         match self {
-            Metric::EnergyPerOp => rep.energy_j_per_op,
-            Metric::EmissionsPerOp => rep.emissions_g_per_op,
+            Metric::EnergyPerOp => attributable.map_or(rep.energy_j_per_op, |a| a.energy_j_per_op),
+            Metric::EmissionsPerOp => {
+                attributable.map_or(rep.emissions_g_per_op, |a| a.emissions_g_per_op)
+            }
             Metric::LatencyP50 => rep.latency_s.p50,
             Metric::LatencyP95 => rep.latency_s.p95,
             Metric::LatencyP99 => rep.latency_s.p99,
             Metric::Throughput => rep.throughput_ops_per_s,
+        }
+    }
+}
+
+/// Which energy the energy and emissions metrics compare.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EnergyBasis {
+    /// `repetitions[].attributable`: what the workload causes plus its CPU-time share of the static power, which a
+    /// neighbour cannot move. The default whenever both runs have it.
+    Attributable,
+    /// `repetitions[].energy_j_per_op`: the gross share (CodeCarbon-style, idle included, grows with wall time).
+    /// Used only for result files written before attributable energy existed.
+    Gross,
+}
+
+impl EnergyBasis {
+    /// Attributable when every repetition of both sides has the attributable figures.
+    pub fn for_samples(base: &[RepetitionSample], cand: &[RepetitionSample]) -> Self {
+        if base.iter().chain(cand).all(|r| r.attributable.is_some()) {
+            Self::Attributable
+        } else {
+            Self::Gross
         }
     }
 }

@@ -26,14 +26,16 @@
 //! | [`verdict`] | the test per metric, the Holm adjustment, and the verdict table above |
 //! | `mod.rs` | [`compare`]: the whole comparison, and the types the exporters render |
 
+pub mod environment;
 mod guard;
 mod metric;
+pub mod settings;
 mod thresholds;
 mod verdict;
 
-pub use metric::{Metric, MetricGroup};
+pub use metric::{EnergyBasis, Metric, MetricGroup};
 pub use thresholds::{Alpha, DEFAULT_ALPHA, DEFAULT_THRESHOLD, Thresholds};
-pub use verdict::{Change, MetricComparison, Verdict, decide, overall};
+pub use verdict::{Change, MetricComparison, TestMethod, Verdict, decide, overall};
 
 use crate::record::schema::{RunResult, WorkloadResult};
 use serde::Serialize;
@@ -63,6 +65,10 @@ impl Default for CompareSettings {
 pub struct WorkloadComparison {
     pub name: String,
     pub verdict: Verdict,
+    /// Which energy the energy and emissions metrics compared.
+    pub energy_basis: EnergyBasis,
+    /// Welch (independent runs) or paired (interleaved `harness ab` pairs).
+    pub method: TestMethod,
     pub metrics: Vec<MetricComparison>,
 }
 
@@ -158,6 +164,17 @@ pub fn compare(
     );
     guard::note_run_warnings(base, candidate, &base_side, &cand_side, &mut warnings);
 
+    let (settings_blocks, notes) = settings::settings_guard(base, candidate);
+    warnings.extend(notes);
+    for b in &settings_blocks {
+        warnings.push(format!(
+            "SETTINGS: {}: {} verdicts are inconclusive (measure both sides with the same settings)",
+            b.reason,
+            b.describe_groups()
+        ));
+    }
+    let paired = same_ab_session(base, candidate);
+    let mut env_missing = false;
     let mut workloads = Vec::new();
     for name in &common {
         let (Some(b), Some(c)) = (find(base, name), find(candidate, name)) else {
@@ -170,16 +187,56 @@ pub fn compare(
                 settings.allow_cross_machine,
             ));
         }
-        let blocked = (machine_differs || source_differs) && !settings.allow_cross_machine;
+        let mut blocks = settings_blocks.clone();
+        if (machine_differs || source_differs) && !settings.allow_cross_machine {
+            blocks.push(guard::Block::new(
+                &[MetricGroup::Energy, MetricGroup::Emissions],
+                "not comparable across machines or meter sources (machine guard)".into(),
+            ));
+        }
+        env_missing |= !environment::recorded(&b.repetitions, &c.repetitions);
+        for block in environment::environment_guard(&b.repetitions, &c.repetitions) {
+            warnings.push(format!(
+                "ENVIRONMENT: workload {name}: {}: {} verdicts are inconclusive",
+                block.reason,
+                block.describe_groups()
+            ));
+            blocks.push(block);
+        }
+        let input = verdict::SideSamples {
+            base: &b.repetitions,
+            candidate: &c.repetitions,
+            basis: EnergyBasis::for_samples(&b.repetitions, &c.repetitions),
+            paired: paired && verdict::pairs_of(&b.repetitions, &c.repetitions).is_some(),
+        };
         let metrics = Metric::ALL
             .iter()
-            .map(|&m| verdict::test_metric(m, &b.repetitions, &c.repetitions, settings, blocked))
+            .map(|&m| verdict::test_metric(m, &input, settings, &blocks))
             .collect();
         workloads.push(WorkloadComparison {
             name: (*name).clone(),
             verdict: Verdict::Unchanged,
+            energy_basis: input.basis,
+            method: if input.paired {
+                TestMethod::Paired
+            } else {
+                TestMethod::Welch
+            },
             metrics,
         });
+    }
+    if env_missing {
+        warnings.push(
+            "ENVIRONMENT: a run has no environment record (written by an older harness): whether other processes disturbed it is unknown".into(),
+        );
+    }
+    if workloads
+        .iter()
+        .any(|w| w.energy_basis == EnergyBasis::Gross)
+    {
+        warnings.push(
+            "ENERGY: a run has no attributable energy (written by an older harness): energy and emissions compare the gross share, which grows when other processes slow the workload down".into(),
+        );
     }
     verdict::adjust_and_decide(&mut workloads, settings);
     let verdict = overall(workloads.iter().map(|w| w.verdict));
@@ -202,6 +259,14 @@ pub fn compare(
             .collect(),
         warnings,
     })
+}
+
+/// Both runs are the two sides of one `harness ab` session (so their repetitions can be paired).
+fn same_ab_session(base: &RunResult, cand: &RunResult) -> bool {
+    match (&base.ab, &cand.ab) {
+        (Some(b), Some(c)) => b.session == c.session && b.side != c.side,
+        _ => false,
+    }
 }
 
 fn find<'a>(run: &'a RunResult, name: &str) -> Option<&'a WorkloadResult> {

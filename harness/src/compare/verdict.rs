@@ -1,10 +1,14 @@
 //! Per-metric verdicts: run the test, adjust the p-values of the whole comparison together (Holm–Bonferroni), then
 //! decide each verdict with the table of the [`super`] module doc.
 
-use super::metric::Metric;
+use super::guard::Block;
+use super::metric::{EnergyBasis, Metric};
 use super::{CompareSettings, WorkloadComparison};
 use crate::record::schema::RepetitionSample;
-use crate::stats::{LogRatioTest, Sample, holm_adjust, log_ratio_test};
+use crate::stats::{
+    LogRatioTest, Sample, holm_adjust, log_ratio_test, minimum_detectable_change,
+    paired_log_ratio_test,
+};
 use serde::Serialize;
 use std::collections::BTreeSet;
 use std::fmt;
@@ -51,12 +55,15 @@ pub struct MetricComparison {
     pub candidate_n: usize,
     /// Absent when the metric could not be tested.
     pub change: Option<Change>,
-    /// Two-sided Welch p-value, before adjustment.
+    /// Two-sided p-value (Welch or paired, see the workload's `method`), before adjustment.
     pub p_value: Option<f64>,
     /// Holm–Bonferroni adjusted p-value across every tested metric of the comparison.
     pub p_adjusted: Option<f64>,
     /// Noise band as a fraction.
     pub threshold: f64,
+    /// The smallest worsening (a positive fraction, 0.024 = 2.4 %) this test would report as regressed with 80 %
+    /// probability at this noise and sample size ([`crate::stats::mdc`]); absent when the metric could not be tested.
+    pub minimum_detectable_change: Option<f64>,
     pub verdict: Verdict,
     /// Why the verdict is what it is, in words.
     pub reason: String,
@@ -70,21 +77,88 @@ pub struct MetricComparison {
     pub test: Option<LogRatioTest>,
 }
 
+impl MetricComparison {
+    /// The verdict with what it could have seen: `unchanged (could detect ≥ 2.4 %)`.
+    pub fn verdict_text(&self) -> String {
+        match self.minimum_detectable_change {
+            Some(m) => format!("{} (could detect ≥ {:.1} %)", self.verdict, m * 100.0),
+            None => self.verdict.to_string(),
+        }
+    }
+}
+
 fn finite_mean(v: &[f64]) -> Option<f64> {
     let finite: Vec<f64> = v.iter().copied().filter(|x| x.is_finite()).collect();
     (!finite.is_empty()).then(|| finite.iter().sum::<f64>() / finite.len() as f64)
 }
 
-/// Run the test for one metric; the verdict is decided later, once all p-values are known.
+/// How a metric's samples were tested.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TestMethod {
+    /// Welch's t-test on logs: independent runs ([`crate::stats::welch`]).
+    Welch,
+    /// Paired t-test on per-pair log ratios: interleaved `harness ab` pairs ([`crate::stats::paired`]).
+    Paired,
+}
+
+/// Both sides' repetitions of one workload and how to read them.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct SideSamples<'a> {
+    pub base: &'a [RepetitionSample],
+    pub candidate: &'a [RepetitionSample],
+    pub basis: EnergyBasis,
+    /// Test pairs (both runs come from one `harness ab` session and their repetitions carry pair numbers).
+    pub paired: bool,
+}
+
+/// The base and candidate repetitions that ran in the same pair, matched by pair number; `None` unless every
+/// repetition has a pair number and at least two pairs are complete.
+pub(super) fn pairs_of<'a>(
+    base: &'a [RepetitionSample],
+    cand: &'a [RepetitionSample],
+) -> Option<Vec<(&'a RepetitionSample, &'a RepetitionSample)>> {
+    let mut out = Vec::new();
+    for b in base {
+        let pair = b.pair?;
+        if let Some(c) = cand.iter().find(|c| c.pair == Some(pair)) {
+            out.push((b, c));
+        }
+    }
+    if cand.iter().any(|c| c.pair.is_none()) || out.len() < 2 {
+        return None;
+    }
+    Some(out)
+}
+
+fn run_test(metric: Metric, s: &SideSamples<'_>, alpha: f64) -> Result<LogRatioTest, String> {
+    let value = |r: &RepetitionSample| metric.value(r, s.basis);
+    if s.paired
+        && let Some(pairs) = pairs_of(s.base, s.candidate)
+    {
+        let (b, c): (Vec<f64>, Vec<f64>) = pairs.iter().map(|(b, c)| (value(b), value(c))).unzip();
+        return paired_log_ratio_test(&b, &c, alpha).map_err(|e| e.to_string());
+    }
+    let b = Sample::new(s.base.iter().map(value).collect()).map_err(|e| format!("base: {e}"))?;
+    let c = Sample::new(s.candidate.iter().map(value).collect())
+        .map_err(|e| format!("candidate: {e}"))?;
+    log_ratio_test(&b, &c, alpha).map_err(|e| e.to_string())
+}
+
+/// Run the test for one metric; the verdict is decided later, once all p-values are known. A metric covered by a
+/// guard's block is tested (its change is shown) but gets no p-value, so it stays Inconclusive with the block's reason.
 pub(super) fn test_metric(
     metric: Metric,
-    base: &[RepetitionSample],
-    cand: &[RepetitionSample],
+    s: &SideSamples<'_>,
     settings: CompareSettings,
-    blocked: bool,
+    blocks: &[Block],
 ) -> MetricComparison {
-    let bv: Vec<f64> = base.iter().map(|r| metric.of(r)).collect();
-    let cv: Vec<f64> = cand.iter().map(|r| metric.of(r)).collect();
+    let bv: Vec<f64> = s.base.iter().map(|r| metric.value(r, s.basis)).collect();
+    let cv: Vec<f64> = s
+        .candidate
+        .iter()
+        .map(|r| metric.value(r, s.basis))
+        .collect();
     let mut out = MetricComparison {
         metric,
         unit: metric.unit(),
@@ -97,21 +171,14 @@ pub(super) fn test_metric(
         p_value: None,
         p_adjusted: None,
         threshold: settings.thresholds.for_metric(metric),
+        minimum_detectable_change: None,
         verdict: Verdict::Inconclusive,
         reason: String::new(),
-        base_samples: bv.clone(),
-        candidate_samples: cv.clone(),
+        base_samples: bv,
+        candidate_samples: cv,
         test: None,
     };
-    let tested = Sample::new(bv)
-        .map_err(|e| format!("base: {e}"))
-        .and_then(|b| {
-            Sample::new(cv)
-                .map(|c| (b, c))
-                .map_err(|e| format!("candidate: {e}"))
-        })
-        .and_then(|(b, c)| log_ratio_test(&b, &c, settings.alpha.get()).map_err(|e| e.to_string()));
-    match tested {
+    match run_test(metric, s, settings.alpha.get()) {
         Ok(t) => {
             let (lower, upper) = t.relative_interval();
             out.change = Some(Change {
@@ -120,11 +187,17 @@ pub(super) fn test_metric(
                 upper,
             });
             out.test = Some(t);
-            if blocked && metric.needs_same_machine() {
-                out.reason =
-                    "not comparable across machines or meter sources (machine guard)".into();
-            } else {
+            out.minimum_detectable_change =
+                minimum_detectable_change(&t, settings.alpha.get(), out.threshold);
+            let reasons: Vec<&str> = blocks
+                .iter()
+                .filter(|b| b.covers(metric))
+                .map(|b| b.reason.as_str())
+                .collect();
+            if reasons.is_empty() {
                 out.p_value = Some(t.p_value);
+            } else {
+                out.reason = reasons.join("; ");
             }
         }
         Err(e) => out.reason = format!("cannot test: {e}"),
@@ -231,6 +304,7 @@ mod tests {
             log_upper: hi,
             p_value: p,
             degrees_of_freedom: 10.0,
+            std_error: 0.01,
         }
     }
 

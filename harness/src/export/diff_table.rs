@@ -70,7 +70,7 @@ pub fn render(c: &Comparison, colour: bool) -> Vec<u8> {
                 candidate: fmt(m.candidate_mean),
                 change,
                 ci,
-                verdict: paint(&m.verdict.to_string(), m.verdict, colour),
+                verdict: paint(&m.verdict_text(), m.verdict, colour),
             }
         })
         .collect();

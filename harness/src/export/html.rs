@@ -141,12 +141,13 @@ fn verdicts(h: &mut String, c: &Comparison) {
             });
             let _ = writeln!(
                 h,
-                "<tr><td><code>{}</code></td><td class=\"l\">{}</td><td>{}</td><td>{}</td><td>{change}</td><td>{ci}</td><td>{}</td><td class=\"{v} l\">{v}</td><td class=\"l\">{}</td></tr>",
+                "<tr><td><code>{}</code></td><td class=\"l\">{}</td><td>{}</td><td>{}</td><td>{change}</td><td>{ci}</td><td>{}</td><td class=\"{v} l\">{}</td><td class=\"l\">{}</td></tr>",
                 esc(&w.name),
                 m.metric.label(),
                 fmt(m.base_mean),
                 fmt(m.candidate_mean),
                 m.p_adjusted.map_or_else(|| "—".to_string(), p_value),
+                esc(&m.verdict_text()),
                 esc(&m.reason),
                 v = m.verdict
             );

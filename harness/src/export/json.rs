@@ -2,7 +2,8 @@
 //! verdicts, warnings), for machines. Field names end in their unit where they carry one.
 //!
 //! Besides the nested `workloads[].metrics[]`, a flat top-level `metrics` array lists every tested metric as
-//! `{workload, metric, change_ratio, change_lower, change_upper, p_value, p_adjusted, verdict}`: the shape
+//! `{workload, metric, change_ratio, change_lower, change_upper, p_value, p_adjusted, minimum_detectable_change,
+//! verdict}`: the shape
 //! `harness push --compare FILE` reads, so `compare --format json --out compare.json` feeds it directly. Metrics that
 //! could not be tested (no change to report) appear only in the nested form.
 
@@ -18,6 +19,8 @@ struct FlatMetric<'a> {
     change_upper: f64,
     p_value: Option<f64>,
     p_adjusted: Option<f64>,
+    /// Smallest worsening the test would flag with 80 % probability (fraction).
+    minimum_detectable_change: Option<f64>,
     verdict: crate::compare::Verdict,
 }
 
@@ -43,6 +46,7 @@ pub fn render(comparison: &Comparison) -> serde_json::Result<Vec<u8>> {
                 change_upper: ch.upper,
                 p_value: m.p_value,
                 p_adjusted: m.p_adjusted,
+                minimum_detectable_change: m.minimum_detectable_change,
                 verdict: m.verdict,
             })
         })

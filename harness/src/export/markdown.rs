@@ -14,6 +14,14 @@ fn badge(v: Verdict) -> &'static str {
     }
 }
 
+/// The badge plus what the test could have seen: `⚪ unchanged (could detect ≥ 2.4 %)`.
+fn badge_with_mdc(m: &MetricComparison) -> String {
+    match m.minimum_detectable_change {
+        Some(mdc) => format!("{} (could detect ≥ {:.1} %)", badge(m.verdict), mdc * 100.0),
+        None => badge(m.verdict).to_string(),
+    }
+}
+
 fn side_line(label: &str, s: &crate::compare::Side) -> String {
     let commit = s
         .git_commit
@@ -74,7 +82,7 @@ pub fn render(c: &Comparison) -> Vec<u8> {
                 m.metric.label(),
                 value(m, m.base_mean),
                 value(m, m.candidate_mean),
-                badge(m.verdict)
+                badge_with_mdc(m)
             );
         }
         let _ = writeln!(out);
@@ -103,7 +111,7 @@ fn details(out: &mut String, c: &Comparison) {
     let _ = writeln!(out);
     let _ = writeln!(
         out,
-        "Welch's t-test on log values per metric; p-values adjusted with Holm–Bonferroni across all tested metrics; alpha {}; noise thresholds: energy {}, emissions {}, latency {}, throughput {}. A change counts only when it is significant and its whole interval lies beyond the threshold.",
+        "Welch's t-test on log values per metric (a paired t-test on the per-pair log ratios for interleaved `harness ab` pairs); energy and emissions per op are the attributable energy when both runs have it; \"could detect\" is the smallest worsening the test would flag with 80 % probability at this noise and sample size; p-values adjusted with Holm–Bonferroni across all tested metrics; alpha {}; noise thresholds: energy {}, emissions {}, latency {}, throughput {}. A change counts only when it is significant and its whole interval lies beyond the threshold.",
         c.settings.alpha,
         percent(t.energy).trim_start_matches('+'),
         percent(t.emissions).trim_start_matches('+'),

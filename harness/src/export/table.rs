@@ -125,6 +125,8 @@ mod tests {
             energy_kwh_per_op: 0.0123 / 3.6e6,
             emissions_g_per_op: 1.37e-6,
             emissions_g_per_op_net: 1.1e-6,
+            energy_j_per_op_attributable: None,
+            emissions_g_per_op_attributable: None,
             energy_source: "model".into(),
             latency_s: LatencySummary {
                 p50: 0.0021,

@@ -39,6 +39,18 @@ pub struct RunResult {
     /// Human-readable warnings: estimates, fakes or mocks in play, fallbacks.
     pub warnings: Vec<String>,
     pub workloads: Vec<WorkloadResult>,
+    /// Set by `harness ab` on its merged runs: which session and side, so `compare` can pair repetitions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ab: Option<AbInfo>,
+}
+
+/// How `harness ab` measured this run: interleaved with the other side of the same session.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct AbInfo {
+    /// Identifies one `harness ab` invocation; the base and head runs of one session share it.
+    pub session: String,
+    /// `base` or `head`.
+    pub side: String,
 }
 
 /// Where the measured code came from.
@@ -122,6 +134,9 @@ pub struct BenchConfig {
     pub meter: String,
     /// How a workload's share of the energy is attributed: `process-cpu-share`, `machine-minus-idle`, `server-pid`...
     pub attribution: String,
+    /// `release` or `debug`: how the harness (and the in-process workloads) were compiled. Absent in older files.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub build_profile: Option<String>,
 }
 
 /// Idle power measured before the workloads ran.
@@ -164,6 +179,12 @@ pub struct WorkloadResult {
     /// Gross emissions per op.
     pub emissions_g_per_op: f64,
     pub emissions_g_per_op_net: f64,
+    /// Attributable energy per op over all repetitions (ratio of totals; see `repetitions[].attributable`): what
+    /// `compare` gates on. Absent in files written before it existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub energy_j_per_op_attributable: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub emissions_g_per_op_attributable: Option<f64>,
     /// Meter source the energy came from (`rapl`, `nvml`, `model`, `fake`).
     pub energy_source: String,
     /// Latency over all repetitions (from the merged histogram).
@@ -194,6 +215,49 @@ pub struct RepetitionSample {
     pub emissions_g_per_op: f64,
     pub throughput_ops_per_s: f64,
     pub latency_s: LatencySummary,
+    /// The energy the workload itself causes plus its CPU-time share of the static power: what a neighbour cannot
+    /// move (bench-results/README.md). Absent in files written before it existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attributable: Option<AttributableEnergy>,
+    /// What else the machine was doing during the repetition. Absent in files written before it existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub environment: Option<Environment>,
+    /// `harness ab`: the pair this repetition ran in; the base and head repetitions with the same `pair` ran back to
+    /// back.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pair: Option<u32>,
+}
+
+/// Attributable energy of one repetition (never part of the CodeCarbon totals, which use `energy_j`).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct AttributableEnergy {
+    /// `dynamic_j + static_j`.
+    pub energy_j: f64,
+    /// Load-driven energy charged by the workload's CPU time.
+    pub dynamic_j: f64,
+    /// Static power × the workload's CPU time ÷ logical CPUs.
+    pub static_j: f64,
+    /// The machine's static power the rule used (model floor and RAM, or the idle baseline).
+    pub static_power_w: f64,
+    pub energy_j_per_op: f64,
+    pub emissions_g_per_op: f64,
+}
+
+/// What else ran on the machine during one repetition (see `harness::runner::environment`).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Environment {
+    /// CPU time other processes used, in cores (CPU-seconds per second; 1.0 = one core busy throughout).
+    pub other_cpu_cores: Option<f64>,
+    /// CPU time the measured process used, in cores.
+    pub own_cpu_cores: f64,
+    /// Share of the machine's CPU time stolen by the hypervisor (0..1).
+    pub steal_fraction: Option<f64>,
+    /// 1-minute load average at the end of the repetition.
+    pub load_avg_1m: Option<f64>,
+    /// Mean CPU frequency at the end of the repetition, where cpufreq is readable.
+    pub cpu_freq_mhz: Option<f64>,
+    /// Share of the repetition during which some task stalled on memory (PSI `some`), where PSI is available.
+    pub memory_pressure: Option<f64>,
 }
 
 /// The JSON Schema of [`RunResult`], pretty-printed (what `bench-results/schema/run.schema.json` holds).

@@ -61,6 +61,15 @@ pub fn fingerprint(
     format!("{hash:016x}")
 }
 
+/// `release` or `debug`: how this binary was compiled (debug assertions on = a debug build).
+pub fn build_profile() -> &'static str {
+    if cfg!(debug_assertions) {
+        "debug"
+    } else {
+        "release"
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

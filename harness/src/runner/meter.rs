@@ -8,13 +8,21 @@
 //! During a window a sampler thread ([`Sampler`]) reads the set every [`SAMPLE_INTERVAL`] (the model meter integrates load between
 //! reads, as CodeCarbon samples once a second); [`RunMeter::end`] reads once more and attributes the machine energy
 //! to the process by its share of busy CPU time (`process-cpu-share`, [`energy::meter::attribution`]), gross and net
-//! of idle power.
+//! of idle power, and splits it into the process's attributable energy ([`energy::meter::attribution::attributable`]:
+//! static power by the process's CPU time over the machine's capacity, load-driven energy by its CPU time), which a
+//! neighbour cannot move.
 
+use super::environment::{EnvProbe, EnvRoots};
+use crate::record::schema::Environment;
 use crate::record::schema::MeterInfo;
-use energy::cputime::{DEFAULT_PROC_ROOT, MachineCpuTimes, ProcessRef, machine_cpu_times};
-use energy::meter::attribution::{Attribution, ShareProbe, attribute};
+use energy::cputime::{
+    DEFAULT_PROC_ROOT, MachineCpuTimes, ProcessRef, logical_cpus, machine_cpu_times,
+};
+use energy::meter::attribution::{
+    Attributable, Attribution, PowerProfile, ShareProbe, WindowUse, attributable, attribute,
+};
 use energy::meter::sampler::Sampler;
-use energy::meter::{MeterChoice, MeterConfig, MeterSet, select};
+use energy::meter::{Component, MeterChoice, MeterConfig, MeterSet, select};
 use energy::units::{Joules, Seconds, Watts};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -30,6 +38,10 @@ pub struct WindowEnergy {
     /// Process share of each component's gross energy (`cpu_model`, `ram_model`, `cpu_package`...).
     pub components: BTreeMap<String, Joules>,
     pub attribution: Attribution,
+    /// The process's attributable energy: what it causes plus its CPU-time share of the static power.
+    pub attributable: Attributable,
+    /// What else ran on the machine during the window.
+    pub environment: Environment,
     /// CPU time of the charged process over the window (machine busy CPU time with [`Charge::Machine`]).
     pub process_cpu: Seconds,
     /// Machine energy (unattributed) and the window length, for the idle baseline.
@@ -70,7 +82,12 @@ pub struct RunMeter {
     set: Arc<Mutex<MeterSet>>,
     sources: String,
     charge: Charge,
-    window: Option<(Probe, Instant, Sampler)>,
+    /// The meters' static/dynamic split, read once at selection.
+    profiles: BTreeMap<Component, PowerProfile>,
+    /// Logical CPUs in `/proc/stat` (the capacity the static power is shared over).
+    logical_cpus: u32,
+    env_roots: EnvRoots,
+    window: Option<(Probe, Instant, Sampler, EnvProbe)>,
 }
 
 /// What selecting the meters reported: every meter considered and the warnings (estimates, fakes, fallbacks).
@@ -102,11 +119,18 @@ impl RunMeter {
             meters: considered.iter().map(crate::metering::meter_info).collect(),
             warnings,
         };
+        let root = Path::new(DEFAULT_PROC_ROOT);
+        let logical_cpus = logical_cpus(root).map_err(|e| {
+            anyhow::anyhow!("counting logical CPUs in {}/stat: {e}", root.display())
+        })?;
         Ok((
             Self {
+                profiles: set.power_profile(),
                 set: Arc::new(Mutex::new(set)),
                 sources,
                 charge,
+                logical_cpus,
+                env_roots: EnvRoots::default(),
                 window: None,
             },
             report,
@@ -120,7 +144,7 @@ impl RunMeter {
 
     /// Open a window on every meter and start sampling.
     pub fn begin(&mut self) -> anyhow::Result<()> {
-        if let Some((_, _, sampler)) = self.window.take() {
+        if let Some((_, _, sampler, _)) = self.window.take() {
             sampler.stop();
         }
         lock(&self.set)?.start()?;
@@ -139,14 +163,15 @@ impl RunMeter {
             }
         })
         .map_err(|e| anyhow::anyhow!("starting the meter sampler thread: {e}"))?;
-        self.window = Some((probe, Instant::now(), sampler));
+        let env = EnvProbe::start(&self.env_roots, self.own_cpu()?);
+        self.window = Some((probe, Instant::now(), sampler, env));
         Ok(())
     }
 
     /// Close the window: read the meters, attribute to the process with `idle_power` (machine watts) subtracted
     /// for the net figure.
     pub fn end(&mut self, idle_power: Option<Watts>) -> anyhow::Result<WindowEnergy> {
-        let (probe, started, sampler) = self
+        let (probe, started, sampler, env) = self
             .window
             .take()
             .ok_or_else(|| anyhow::anyhow!("meter window closed before it was opened"))?;
@@ -155,19 +180,30 @@ impl RunMeter {
         let duration = Seconds(started.elapsed().as_secs_f64());
         let cpu_err = |e: std::io::Error| anyhow::anyhow!("reading CPU times for attribution: {e}");
         let machine = reading.total();
-        let (attribution, process_cpu) = match probe {
+        let (attribution, process_cpu, machine_busy) = match probe {
             Probe::Share(p) => {
                 let cpu = p.finish().map_err(cpu_err)?;
                 let a = attribute(machine, duration, cpu.process, cpu.machine_busy, idle_power);
-                (a, cpu.process)
+                (a, cpu.process, cpu.machine_busy)
             }
             Probe::Machine(start) => {
                 let now = machine_cpu_times(Path::new(DEFAULT_PROC_ROOT)).map_err(cpu_err)?;
                 let zero = Seconds(0.0);
                 let a = attribute(machine, duration, zero, zero, idle_power);
-                (a, now.busy - start.busy)
+                let busy = now.busy - start.busy;
+                (a, busy, busy)
             }
         };
+        let attributable = attributable(&WindowUse {
+            energy: &reading.energy,
+            profiles: &self.profiles,
+            duration,
+            process_cpu,
+            machine_busy,
+            logical_cpus: self.logical_cpus,
+            idle_power,
+        });
+        let environment = env.finish(&self.env_roots, self.own_cpu()?);
         let components = reading
             .energy
             .iter()
@@ -176,10 +212,26 @@ impl RunMeter {
         Ok(WindowEnergy {
             components,
             attribution,
+            attributable,
+            environment,
             process_cpu,
             machine,
             duration,
         })
+    }
+}
+
+impl RunMeter {
+    /// CPU time of what this run measures, for the environment record: the charged process, or this harness
+    /// process when the whole machine is charged (then the server counts as "other processes").
+    fn own_cpu(&self) -> anyhow::Result<Seconds> {
+        let process = match self.charge {
+            Charge::Process(p) => p,
+            Charge::Machine => ProcessRef::Current,
+        };
+        process
+            .cpu_time()
+            .map_err(|e| anyhow::anyhow!("reading the CPU time of {process:?}: {e}"))
     }
 }
 

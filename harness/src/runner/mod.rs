@@ -6,18 +6,26 @@
 //! over repetitions by the ops summed over repetitions (a ratio of totals, not a mean of ratios).
 //! Emissions = kWh × the run's carbon intensity (g/kWh).
 //!
+//! Each repetition carries two energies, named apart: `energy_j*` is the machine energy times the process's share of
+//! busy CPU time (idle included; what the CodeCarbon-format rows and `codecarbon_*` gauges report), and
+//! `attributable` is what the process causes plus its CPU-time share of the static power
+//! ([`energy::meter::attribution::attributable`]), which `compare` gates on because a neighbour cannot move it. Each
+//! repetition also records its [`environment`] (other processes' CPU use, steal, load, frequency, memory pressure).
+//!
 //! | module | what |
 //! |---|---|
 //! | [`meter`] | the selected meters read as one set over a window, attributed to the measured process |
+//! | [`environment`] | what else ran during each repetition |
 //! | [`git`], [`machine`] | provenance recorded in every result file |
 
+pub mod environment;
 pub mod git;
 pub mod machine;
 pub mod meter;
 
 use crate::load::recorder::{Recorded, Recorder, encode_histogram, latency_summary};
 use crate::load::{Bound, LoadShape, Workload, drive};
-use crate::record::schema::{IdleBaseline, RepetitionSample, WorkloadResult};
+use crate::record::schema::{AttributableEnergy, IdleBaseline, RepetitionSample, WorkloadResult};
 use energy::units::{GramsPerKwh, Joules, Watts};
 use meter::{RunMeter, WindowEnergy};
 use std::sync::Arc;
@@ -127,6 +135,8 @@ pub fn sample(
     let gross = energy.attribution.process_gross.0;
     let net = energy.attribution.process_net.0;
     let per_op_gross = per_op(gross, rec.ops());
+    let a = &energy.attributable;
+    let attributable_per_op = per_op(a.total().0, rec.ops());
     RepetitionSample {
         index,
         ops: rec.ops(),
@@ -149,7 +159,26 @@ pub fn sample(
             0.0
         },
         latency_s: rec.latency_summary(),
+        attributable: Some(AttributableEnergy {
+            energy_j: a.total().0,
+            dynamic_j: a.dynamic.0,
+            static_j: a.static_part.0,
+            static_power_w: a.static_power.0,
+            energy_j_per_op: attributable_per_op,
+            emissions_g_per_op: emissions_g(attributable_per_op, intensity),
+        }),
+        environment: Some(energy.environment),
+        pair: None,
     }
+}
+
+/// Attributable energy per op over `samples` (ratio of totals), when every sample has it.
+pub fn attributable_per_op(samples: &[RepetitionSample]) -> Option<f64> {
+    let total = samples
+        .iter()
+        .map(|s| s.attributable.map(|a| a.energy_j))
+        .sum::<Option<f64>>()?;
+    Some(per_op(total, samples.iter().map(|s| s.ops).sum()))
 }
 
 /// The workload's aggregate over its repetitions (ratios of totals) plus the merged latency histogram.
@@ -166,6 +195,7 @@ pub fn aggregate(
     let net: f64 = samples.iter().map(|s| s.energy_j_net).sum();
     let j_per_op = per_op(gross, ops);
     let j_per_op_net = per_op(net, ops);
+    let attributable = attributable_per_op(samples);
     Ok(WorkloadResult {
         name: name.to_string(),
         ops,
@@ -177,6 +207,8 @@ pub fn aggregate(
         energy_kwh_per_op: Joules(j_per_op).to_kwh().0,
         emissions_g_per_op: emissions_g(j_per_op, intensity),
         emissions_g_per_op_net: emissions_g(j_per_op_net, intensity),
+        energy_j_per_op_attributable: attributable,
+        emissions_g_per_op_attributable: attributable.map(|j| emissions_g(j, intensity)),
         energy_source: energy_source.to_string(),
         latency_s: latency_summary(merged.histogram()),
         histogram: encode_histogram(merged.histogram())?,
@@ -187,7 +219,8 @@ pub fn aggregate(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use energy::meter::attribution::attribute;
+    use energy::meter::Component;
+    use energy::meter::attribution::{WindowUse, attributable, attribute};
     use energy::units::Seconds;
     use std::collections::BTreeMap;
 
@@ -199,9 +232,28 @@ mod tests {
             Seconds(1.0),
             Some(Watts(idle_w)),
         );
+        let energy = BTreeMap::from([(Component::CpuModel, Joules(machine_j))]);
+        let attributable = attributable(&WindowUse {
+            energy: &energy,
+            profiles: &BTreeMap::new(),
+            duration: Seconds(1.0),
+            process_cpu: Seconds(share_cpu),
+            machine_busy: Seconds(1.0),
+            logical_cpus: 2,
+            idle_power: Some(Watts(idle_w)),
+        });
         WindowEnergy {
             components: BTreeMap::from([("cpu_model".to_string(), Joules(machine_j * share_cpu))]),
             attribution,
+            attributable,
+            environment: crate::record::schema::Environment {
+                other_cpu_cores: Some(0.0),
+                own_cpu_cores: share_cpu,
+                steal_fraction: None,
+                load_avg_1m: None,
+                cpu_freq_mhz: None,
+                memory_pressure: None,
+            },
             process_cpu: Seconds(share_cpu),
             machine: Joules(machine_j),
             duration: Seconds(1.0),
@@ -234,6 +286,10 @@ mod tests {
         assert!((s.emissions_g_per_op - 1.0 / 3.6e6 * 360.0).abs() < 1e-15);
         assert_eq!(s.throughput_ops_per_s, 10.0);
         assert_eq!(s.energy_j["cpu_model"], 10.0);
+        // Attributable: measured dynamic (20 − 8) × 0.5 = 6 J plus static 8 W × 0.5 s ÷ 2 CPUs = 2 J.
+        let a = s.attributable.expect("attributable");
+        assert_eq!((a.dynamic_j, a.static_j, a.energy_j), (6.0, 2.0, 8.0));
+        assert!((a.energy_j_per_op - 0.8).abs() < 1e-12);
     }
 
     #[test]

@@ -4,6 +4,8 @@
 //! |---|---|---|
 //! | [`sample`] | [`Sample`]: at least two finite observations (the invariant lives in the type); Student-t interval of the mean | "Student" (1908) |
 //! | [`welch`] | relative change between two samples with a confidence interval and a two-sided p-value: Welch's unequal-variance t-test on the logarithms | Welch (1947); Satterthwaite (1946) |
+//! | [`paired`] | the same for interleaved pairs (`harness ab`): paired t-test on the per-pair log ratios, which cancels drift | "Student" (1908); Bulej et al. (2020) |
+//! | [`mdc`] | minimum detectable change at this noise and sample size (80 % power) | Cohen (1988); Bloom (1995) |
 //! | [`holm`] | Holm–Bonferroni adjusted p-values, controlling the family-wise error rate across all metrics of a comparison | Holm (1979) |
 //!
 //! Why Welch on logarithms: benchmark metrics are positive and their changes are multiplicative ("5 % slower"). The
@@ -25,10 +27,14 @@
 //!   confidence interval, not as single numbers).
 
 pub mod holm;
+pub mod mdc;
+pub mod paired;
 pub mod sample;
 pub mod welch;
 
 pub use holm::holm_adjust;
+pub use mdc::minimum_detectable_change;
+pub use paired::paired_log_ratio_test;
 pub use sample::Sample;
 pub use welch::{LogRatioTest, log_ratio_test};
 
@@ -43,4 +49,8 @@ pub enum StatsError {
     NotPositive { index: usize, value: f64 },
     #[error("significance level {alpha} must lie strictly between 0 and 1")]
     BadAlpha { alpha: f64 },
+    #[error(
+        "a paired test needs as many candidate values as base values (base {base}, candidate {candidate})"
+    )]
+    UnequalPairs { base: usize, candidate: usize },
 }

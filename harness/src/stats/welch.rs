@@ -23,8 +23,11 @@ pub struct LogRatioTest {
     pub log_upper: f64,
     /// Two-sided p-value for "no change" (unadjusted).
     pub p_value: f64,
-    /// Welch–Satterthwaite degrees of freedom (infinite in the degenerate zero-variance case).
+    /// Degrees of freedom of the t distribution used (Welch–Satterthwaite, or pairs − 1 for the paired test;
+    /// infinite in Welch's degenerate zero-variance case).
     pub degrees_of_freedom: f64,
+    /// Standard error of `log_change` (0 in the degenerate case).
+    pub std_error: f64,
 }
 
 impl LogRatioTest {
@@ -61,6 +64,7 @@ pub fn log_ratio_test(
             log_upper: d,
             p_value,
             degrees_of_freedom: f64::INFINITY,
+            std_error: 0.0,
         });
     }
     let se = se2.sqrt();
@@ -77,6 +81,7 @@ pub fn log_ratio_test(
         log_upper: d + half_width,
         p_value,
         degrees_of_freedom: df,
+        std_error: se,
     })
 }
 

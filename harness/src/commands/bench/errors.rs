@@ -65,6 +65,8 @@ mod tests {
             energy_kwh_per_op: 0.0,
             emissions_g_per_op: 0.0,
             emissions_g_per_op_net: 0.0,
+            energy_j_per_op_attributable: None,
+            emissions_g_per_op_attributable: None,
             energy_source: "fake".into(),
             latency_s: LatencySummary::default(),
             histogram: String::new(),

@@ -135,6 +135,7 @@ impl Session {
                 .chain(plan.warnings.iter().cloned())
                 .collect(),
             workloads: Vec::new(),
+            ab: None,
         };
         store.save(&result)?;
         let ctx = EnergyContext {

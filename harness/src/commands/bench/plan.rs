@@ -178,6 +178,7 @@ impl BenchPlan {
             target: self.target.to_string(),
             meter: self.meter.choice.to_string(),
             attribution: self.charge.method_name().to_string(),
+            build_profile: Some(crate::runner::machine::build_profile().to_string()),
         }
     }
 }
