@@ -179,8 +179,8 @@ newcomer() {
     for pair in "quiet.json hog.json" "hog.json quiet.json"; do
         set -- $pair
         set +e; "$HARNESS" compare "$dir/$1" "$dir/$2" > "$dir/compare-$1-$2.txt" 2>&1; code=$?; set -e
-        echo "RESULT newcomer compare $1 $2: exit $code; environment warnings: $(grep -c 'WARNING: ENVIRONMENT' "$dir/compare-$1-$2.txt")"
-        grep 'WARNING: ENVIRONMENT' "$dir/compare-$1-$2.txt" | head -3
+        echo "RESULT newcomer compare $1 $2: exit $code; environment warnings: $(grep -c 'WARNING: ENVIRONMENT' "$dir/compare-$1-$2.txt" || true)"
+        grep 'WARNING: ENVIRONMENT' "$dir/compare-$1-$2.txt" | head -3 || true
     done
 }
 
