@@ -305,3 +305,118 @@ fn connections_the_server_closes_are_replaced_without_failed_ops() {
     assert!(w["ops"].as_u64().expect("ops") > 10, "{w}");
     assert_eq!(w["errors"], 0, "{w}");
 }
+
+#[test]
+fn a_server_pid_that_does_not_exist_is_refused_naming_it() {
+    let addr = serve();
+    let url = format!("http://{addr}");
+    let dir = tempfile::tempdir().expect("tempdir");
+    // Pids above the kernel's pid_max (at most 2^22) never exist.
+    let mut args = bench_args(&url, "get:/ok");
+    args.extend(["--server-pid", "2147483000"]);
+    let out = harness(dir.path(), &args);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("--server-pid 2147483000"), "{stderr}");
+    assert!(!dir.path().join("run.json").exists());
+}
+
+#[test]
+fn a_server_pid_that_did_no_work_is_warned_about_with_its_name() {
+    let addr = serve();
+    let url = format!("http://{addr}");
+    let dir = tempfile::tempdir().expect("tempdir");
+    // A process that is not the server (as a wrapper shell's pid would be): its CPU time stays still.
+    let mut sleeper = std::process::Command::new("sleep")
+        .arg("30")
+        .spawn()
+        .expect("spawn sleep");
+    let pid = sleeper.id().to_string();
+    let mut args = bench_args(&url, "get:/ok");
+    args.extend(["--server-pid", &pid]);
+    let out = harness(dir.path(), &args);
+    let _ = sleeper.kill();
+    let _ = sleeper.wait();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let expected = format!("--server-pid {pid} (sleep): its CPU time did not move");
+    assert!(stderr.contains(&expected), "{stderr}");
+    let run = assert_valid_result_file(&dir.path().join("run.json"));
+    let warnings = run["warnings"].as_array().expect("warnings");
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w.as_str().is_some_and(|w| w.contains(&expected))),
+        "{warnings:?}"
+    );
+}
+
+#[test]
+fn a_workload_whose_first_ops_all_fail_the_same_way_is_stopped_early() {
+    let addr = serve();
+    let url = format!("http://{addr}");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut args = bench_args(&url, "get:/fail");
+    // Five 2 s repetitions would run thousands of 503s; the first 50 are enough to know.
+    args[6] = "2s";
+    args[8] = "5";
+    let out = harness(dir.path(), &args);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("workload get:/fail stopped early, in repetition 1/5: its first 50 ops all failed with http_503"),
+        "{stderr}"
+    );
+    let run = assert_valid_result_file(&dir.path().join("run.json"));
+    let w = &run["workloads"][0];
+    assert_eq!(w["repetitions"].as_array().expect("reps").len(), 1, "{w}");
+    assert!(
+        run["warnings"]
+            .as_array()
+            .expect("warnings")
+            .iter()
+            .any(|m| m.as_str().is_some_and(|m| m.contains("stopped early"))),
+        "{run}"
+    );
+}
+
+#[test]
+fn target_without_workload_refuses_a_server_that_is_not_the_workshop_app() {
+    let addr = serve();
+    let url = format!("http://{addr}");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = harness(
+        dir.path(),
+        &[
+            "bench",
+            "--target",
+            &url,
+            "--duration",
+            "300ms",
+            "--out",
+            "run.json",
+        ],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("is not the workshop app") && stderr.contains("--workload get:/PATH"),
+        "{stderr}"
+    );
+    assert!(!dir.path().join("run.json").exists());
+
+    // Nothing listening: refused with the same hint, not thousands of connect errors.
+    let free = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let dead = format!("http://{}", free.local_addr().expect("addr"));
+    drop(free);
+    let out = harness(
+        dir.path(),
+        &["bench", "--target", &dead, "--out", "run.json"],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("nothing answers there") && stderr.contains("get:/PATH"),
+        "{stderr}"
+    );
+}

@@ -15,6 +15,7 @@ pub(super) const BENCH_EXAMPLES: &str = "Examples:
   harness bench --live --zone FR                  # the real Electricity Maps API (ELECTRICITY_MAP_API_KEY)
   harness bench --meter rapl --powercap-root /host/sys/class/powercap   # RAPL through a bind mount
   harness bench --target http://127.0.0.1:8001 --server-pid 4242   # end to end against `workloads serve`
+  harness bench --target http://127.0.0.1:8080 --workload get:/,get:/health   # any other HTTP server
   harness bench --workload spin:1000000 --push http://127.0.0.1:9091 --remote-write http://127.0.0.1:9090/api/v1/write
 Exit codes: 0 ok; 2 the harness failed (bad option, I/O, a workload's error rate above --max-error-rate).";
 
@@ -33,7 +34,8 @@ pub enum OutputFormat {
 /// Options of `harness bench`.
 #[derive(Debug, Clone, Args)]
 pub struct BenchArgs {
-    /// Workloads to run, comma-separated or repeated: intensity, predict, chat, spin:N. Default: all three app workloads.
+    /// Workloads to run, comma-separated or repeated: intensity, predict, chat, spin:N, get:/PATH (with --target: GET that
+    /// path on any server). Default: the three app workloads.
     #[arg(long = "workload", short = 'w', value_name = "SPEC")]
     pub workloads: Vec<String>,
     /// Length of each measured repetition (e.g. 3s, 500ms). Default 3s unless --ops is given.

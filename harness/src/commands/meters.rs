@@ -1,10 +1,12 @@
-//! `harness meters`: every meter, available or not, and why; what `auto` would use on this machine.
+//! `harness meters`: every meter, available or not, and why; what `auto` would use on this machine. The table and
+//! the summary fit a [`TERMINAL_WIDTH`]-column terminal (the widest column, the detail, is wrapped).
 
 use crate::cli::{MetersArgs, ReportFormat};
 use crate::metering;
 use energy::meter::{MeterChoice, MeterStatus, Source, select};
 use std::process::ExitCode;
-use tabled::settings::Style;
+use tabled::settings::peaker::Priority;
+use tabled::settings::{Style, Width};
 use tabled::{Table, Tabled};
 
 #[derive(Tabled)]
@@ -61,6 +63,50 @@ pub fn summary(considered: &[MeterStatus]) -> Vec<String> {
     lines
 }
 
+/// The width the table output fits in.
+pub const TERMINAL_WIDTH: usize = 100;
+
+/// The table, the summary and the `auto` line, each line at most `width` characters (words longer than that aside).
+pub fn render_table(considered: &[MeterStatus], auto_uses: &str, width: usize) -> String {
+    let rows: Vec<Row> = considered.iter().map(row).collect();
+    let mut table = Table::new(rows);
+    table.with(Style::modern()).with(
+        Width::wrap(width)
+            .priority(Priority::max(true))
+            .keep_words(true),
+    );
+    let mut out = table.to_string();
+    let summary = summary(considered);
+    let auto = format!("--meter auto uses: {auto_uses}");
+    for line in summary.iter().chain(std::iter::once(&auto)) {
+        for wrapped in wrap_words(line, width) {
+            out.push('\n');
+            out.push_str(&wrapped);
+        }
+    }
+    out
+}
+
+/// Greedy word wrap at `width` characters (continuation lines indented by two spaces).
+fn wrap_words(text: &str, width: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        let len = line.chars().count();
+        if len > 0 && len + 1 + word.chars().count() > width {
+            lines.push(std::mem::replace(&mut line, "  ".to_string()));
+        }
+        if !line.trim().is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.trim().is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
 pub fn run(args: MetersArgs) -> anyhow::Result<ExitCode> {
     let config = metering::meter_plan(&args.meter)?.config;
     let selection = select(MeterChoice::Auto, &config)?;
@@ -79,13 +125,46 @@ pub fn run(args: MetersArgs) -> anyhow::Result<ExitCode> {
             println!("{}", serde_json::to_string_pretty(&out)?);
         }
         ReportFormat::Table => {
-            let rows: Vec<Row> = selection.considered.iter().map(row).collect();
-            println!("{}", Table::new(rows).with(Style::modern()));
-            for line in summary(&selection.considered) {
-                println!("{line}");
-            }
-            println!("--meter auto uses: {}", selection.used_sources());
+            let used = selection.used_sources();
+            println!(
+                "{}",
+                render_table(&selection.considered, &used, TERMINAL_WIDTH)
+            );
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use energy::meter::MeterConfig;
+
+    #[test]
+    fn the_table_fits_a_100_column_terminal() {
+        let selection = select(MeterChoice::Auto, &MeterConfig::default()).expect("select");
+        let mut considered = selection.considered.clone();
+        // Whatever this machine says, plus the long kind of detail a permission error gives.
+        considered[0].detail = "cannot read /sys/class/powercap/intel-rapl:0/energy_uj: Permission denied \
+            (os error 13); since Linux 5.10 energy_uj is root-only: run `sudo chmod o+r \
+            /sys/class/powercap/intel-rapl:*/energy_uj` or run the harness as root, or use --meter model"
+            .repeat(2);
+        let out = render_table(&considered, &selection.used_sources(), TERMINAL_WIDTH);
+        for line in out.lines() {
+            assert!(
+                line.chars().count() <= TERMINAL_WIDTH,
+                "{} chars: {line}\n{out}",
+                line.chars().count()
+            );
+        }
+        assert!(out.contains("--meter auto uses:"), "{out}");
+        assert!(out.contains("Permission"), "{out}");
+    }
+
+    #[test]
+    fn words_wrap_at_the_width() {
+        let lines = wrap_words("aaa bbb ccc ddd", 7);
+        assert_eq!(lines, vec!["aaa bbb", "  ccc", "  ddd"]);
+        assert_eq!(wrap_words("", 7), Vec::<String>::new());
+    }
 }

@@ -47,7 +47,7 @@ async fn worker(
             Bound::Duration(d) => start.elapsed() < d,
             Bound::Ops(n) => claimed.fetch_add(1, Ordering::Relaxed) < n,
         };
-        if !go {
+        if !go || workload.stopped() {
             return rec;
         }
         let t = Instant::now();

@@ -13,11 +13,13 @@
 //! | [`predict`] | `predict`: the embedded `tiny` classifier, loaded once |
 //! | [`recorder`] | per-worker HDR latency histogram (µs), op and error counts |
 //! | [`chat`] | `chat`: the workloads chat client against an in-process mock LLM |
+//! | [`failfast`] | stop a workload whose first ops all fail the same way |
 //! | [`closed`] | closed loop: N workers, each starts its next op when the previous one ends |
 //! | [`open`] | open loop at R ops/s; latency from the scheduled start (coordinated omission corrected, as in wrk2) |
 
 pub mod chat;
 pub mod closed;
+pub mod failfast;
 pub mod http;
 pub mod intensity;
 pub mod open;
@@ -50,6 +52,10 @@ pub trait Workload: Send + Sync + fmt::Debug {
     fn name(&self) -> &str;
     /// Perform one operation. An `Err` counts as a failed op of the error's kind; it never stops the run.
     fn op(&self) -> OpFuture<'_>;
+    /// True once the workload asks the drivers to start no more ops ([`failfast::FailFast`]). The default never.
+    fn stopped(&self) -> bool {
+        false
+    }
     /// Stop the mock upstreams started for this workload. The default does nothing.
     fn shutdown(&self) -> ShutdownFuture {
         Box::pin(async {})

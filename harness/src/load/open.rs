@@ -63,7 +63,7 @@ async fn worker(
             Bound::Duration(d) => offset < d,
             Bound::Ops(n) => i < n,
         };
-        if !go {
+        if !go || workload.stopped() {
             return rec;
         }
         let scheduled = start + offset;

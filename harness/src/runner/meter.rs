@@ -235,7 +235,78 @@ impl RunMeter {
     }
 }
 
+/// The name of process `pid` from `/proc/<pid>/comm` (`?` when it cannot be read).
+pub fn process_name(pid: u32) -> String {
+    std::fs::read_to_string(
+        Path::new(DEFAULT_PROC_ROOT)
+            .join(pid.to_string())
+            .join("comm"),
+    )
+    .map(|s| s.trim().to_string())
+    .unwrap_or_else(|_| "?".to_string())
+}
+
+/// A warning when energy is charged to `--server-pid` but that process used no CPU time in some of a workload's
+/// repetitions (`cpu_s` per repetition): then it is not the server doing the work (a wrapper shell's or `cargo run`'s
+/// pid, say) and its J/op is 0. `name` is the process name shown.
+pub fn idle_server_warning(
+    charge: Charge,
+    workload: &str,
+    cpu_s: &[f64],
+    name: impl FnOnce(u32) -> String,
+) -> Option<String> {
+    let Charge::Process(ProcessRef::Pid(pid)) = charge else {
+        return None;
+    };
+    let still = cpu_s.iter().filter(|&&c| c <= 0.0).count();
+    (still > 0).then(|| {
+        format!(
+            "--server-pid {pid} ({}): its CPU time did not move during {still} of {} repetition(s) of {workload}, \
+             so the energy charged to it is 0; is it the server itself and not a wrapper (a shell, `cargo run`)? \
+             `ss -ltnp` shows the pid listening on the port",
+            name(pid),
+            cpu_s.len()
+        )
+    })
+}
+
 fn lock(set: &Mutex<MeterSet>) -> anyhow::Result<std::sync::MutexGuard<'_, MeterSet>> {
     set.lock()
         .map_err(|_| anyhow::anyhow!("the meter sampler panicked"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_server_pid_that_used_no_cpu_is_named_in_a_warning() {
+        let charge = Charge::Process(ProcessRef::Pid(4242));
+        let w = idle_server_warning(charge, "get:/ok", &[0.0, 0.2], |_| "sh".to_string())
+            .expect("a warning");
+        assert!(
+            w.contains("--server-pid 4242 (sh)") && w.contains("1 of 2") && w.contains("get:/ok"),
+            "{w}"
+        );
+        assert_eq!(
+            idle_server_warning(charge, "get:/ok", &[0.1, 0.2], |_| "sh".to_string()),
+            None
+        );
+        let own = Charge::Process(ProcessRef::Current);
+        assert_eq!(
+            idle_server_warning(own, "x", &[0.0], |_| "sh".to_string()),
+            None
+        );
+        assert_eq!(
+            idle_server_warning(Charge::Machine, "x", &[0.0], |_| "sh".to_string()),
+            None
+        );
+    }
+
+    #[test]
+    fn the_process_name_comes_from_proc_comm() {
+        let name = process_name(std::process::id());
+        assert!(!name.is_empty() && name != "?", "{name}");
+        assert_eq!(process_name(u32::MAX), "?");
+    }
 }

@@ -1,6 +1,7 @@
 //! The runner: for each workload a warm-up (discarded), then K measured repetitions. Each repetition is one window of
 //! the meter, the process CPU clock and the load driver; it becomes one [`RepetitionSample`] (one point for the
-//! statistics in `compare`). An idle baseline measured before the workloads gives net energy: gross − idle W × wall.
+//! statistics in `compare`). A workload whose first measured ops all fail the same way is stopped after that repetition
+//! ([`crate::load::failfast`]). An idle baseline measured before the workloads gives net energy: gross − idle W × wall.
 //!
 //! Per-op figures divide a repetition's energy by its successful ops; the workload aggregate divides the energy summed
 //! over repetitions by the ops summed over repetitions (a ratio of totals, not a mean of ratios).
@@ -23,6 +24,7 @@ pub mod git;
 pub mod machine;
 pub mod meter;
 
+use crate::load::failfast::{FAIL_FAST_OPS, FailFast};
 use crate::load::recorder::{Recorded, Recorder, encode_histogram, latency_summary};
 use crate::load::{Bound, LoadShape, Workload, drive};
 use crate::record::schema::{AttributableEnergy, IdleBaseline, RepetitionSample, WorkloadResult};
@@ -53,6 +55,8 @@ pub struct EnergyContext {
 pub struct Measured {
     pub result: WorkloadResult,
     pub first_errors: Vec<String>,
+    /// Why the workload was stopped before its last repetition ([`FailFast`]), if it was.
+    pub stopped_early: Option<String>,
 }
 
 /// Measure the machine at rest for `duration`: the idle power later subtracted from every window.
@@ -88,11 +92,15 @@ pub async fn measure_workload(
         .await;
         on_step("warm-up done");
     }
+    // Armed after the warm-up, so that a failing workload's errors are recorded in a measured repetition.
+    let watched = Arc::new(FailFast::new(Arc::clone(&workload), FAIL_FAST_OPS));
+    let driven: Arc<dyn Workload> = watched.clone();
     let mut merged = Recorder::new();
     let mut samples = Vec::with_capacity(schedule.repetitions as usize);
+    let mut stopped_early = None;
     for index in 0..schedule.repetitions {
         meter.begin()?;
-        let recorded = drive(Arc::clone(&workload), schedule.shape, schedule.bound).await;
+        let recorded = drive(Arc::clone(&driven), schedule.shape, schedule.bound).await;
         let energy = meter.end(ctx.idle_power)?;
         samples.push(sample(index, &recorded, &energy, ctx.intensity));
         merged.merge(&recorded.recorder);
@@ -101,6 +109,15 @@ pub async fn measure_workload(
             index + 1,
             schedule.repetitions
         ));
+        if let Some(why) = watched.tripped_by() {
+            stopped_early = Some(format!(
+                "workload {} stopped early, in repetition {}/{}: {why}",
+                workload.name(),
+                index + 1,
+                schedule.repetitions
+            ));
+            break;
+        }
     }
     let result = aggregate(
         workload.name(),
@@ -112,6 +129,7 @@ pub async fn measure_workload(
     Ok(Measured {
         result,
         first_errors: merged.first_errors().to_vec(),
+        stopped_early,
     })
 }
 

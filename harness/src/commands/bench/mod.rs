@@ -16,7 +16,7 @@ use crate::push::plan::push_and_report_async;
 use crate::record::emissions;
 use crate::record::schema::{IntensityInfo, RunResult, SCHEMA_VERSION};
 use crate::record::store::RunStore;
-use crate::runner::meter::{MeterReport, RunMeter};
+use crate::runner::meter::{self, MeterReport, RunMeter};
 use crate::runner::{self, EnergyContext, Schedule};
 use anyhow::Context as _;
 use energy::units::Watts;
@@ -33,7 +33,37 @@ pub fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
         .enable_all()
         .build()
         .context("starting the tokio runtime")?;
+    if let (crate::load::spec::Target::Http(base, timeout), true) =
+        (&plan.target, args.workloads.is_empty())
+    {
+        rt.block_on(probe_workshop_app(base, *timeout))?;
+    }
     rt.block_on(execute(plan))
+}
+
+/// `--target` without `--workload` runs the workshop app's routes: check with one `GET /carbon_intensity` that the
+/// server is that app before measuring thousands of 404s. Any answer but a 404 (a 502 from a missing upstream
+/// included) counts as the app; nothing listening is refused too.
+async fn probe_workshop_app(base: &reqwest::Url, timeout: Duration) -> anyhow::Result<()> {
+    use crate::load::Workload as _;
+    let shown = workloads::redact::url(base.as_str().trim_end_matches('/'));
+    let hint = format!(
+        "to measure any other route give it with --workload, e.g. \
+         `harness bench --target {shown} --workload get:/PATH` (comma-separate several: get:/,get:/health)"
+    );
+    let probe = crate::load::http::HttpGet::new("probe", base, "/carbon_intensity", timeout)?;
+    match probe.op().await {
+        Err(e) if e.kind == "http_404" => anyhow::bail!(
+            "--target {shown} is not the workshop app (`workloads serve`): GET /carbon_intensity answered 404, \
+             and without --workload the bench runs the app's routes (intensity, predict, chat); {hint}"
+        ),
+        Err(e) if e.kind == "connect" => anyhow::bail!(
+            "--target {shown}: nothing answers there ({}); start the app first (`cargo run -p workloads -- serve \
+             --builtin-mock-llm`), or {hint}",
+            e.message
+        ),
+        _ => Ok(()),
+    }
 }
 
 /// Everything the run has measured so far, and where it is saved.
@@ -210,7 +240,25 @@ impl Session {
         .await;
         bar.finish_and_clear();
         workload.shutdown().await;
-        measured
+        let measured = measured?;
+        if let Some(why) = &measured.stopped_early {
+            self.result.warnings.push(why.clone());
+        }
+        let cpu: Vec<f64> = measured
+            .result
+            .repetitions
+            .iter()
+            .map(|r| r.cpu_s)
+            .collect();
+        if let Some(w) = meter::idle_server_warning(
+            plan.charge,
+            &measured.result.name,
+            &cpu,
+            meter::process_name,
+        ) {
+            self.result.warnings.push(w);
+        }
+        Ok(measured)
     }
 }
 
