@@ -23,3 +23,20 @@ pub mod server;
 
 pub use energy::units;
 pub mod predict;
+
+/// An error and its causes joined by `: `, each cause once (a cause whose text an outer message already quotes, as
+/// `cannot write X: {io error}` does, is not repeated). What the `workloads` binary prints after `error: `.
+pub fn error_text(err: &anyhow::Error) -> String {
+    let mut text = String::new();
+    for cause in err.chain() {
+        let part = cause.to_string();
+        if text.contains(&part) {
+            continue;
+        }
+        if !text.is_empty() {
+            text.push_str(": ");
+        }
+        text.push_str(&part);
+    }
+    text
+}

@@ -17,7 +17,7 @@ fn main() -> ExitCode {
     match workloads::commands::run(cli) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eprintln!("error: {}", workloads::error_text(&e));
             ExitCode::from(2)
         }
     }

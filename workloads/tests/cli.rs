@@ -450,3 +450,17 @@ fn serve_runs_minilm_with_the_committed_head_when_fetched() {
         text(&out.stderr)
     );
 }
+
+#[test]
+fn an_error_cause_is_printed_once() {
+    // The io error is quoted by the outer message ("cannot write DIR: No such file…") and is its source too.
+    let out = run(&["train", "--epochs", "1", "--out", "/proc/no-such-dir/model"]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("/proc/no-such-dir"), "{stderr}");
+    assert_eq!(
+        stderr.matches("(os error 2)").count(),
+        1,
+        "the cause is repeated: {stderr}"
+    );
+}
