@@ -321,6 +321,27 @@ fn baselines_save_list_show_and_default_base() {
         text.contains("spin:1000000") && text.contains("fp-fixture-a"),
         "{text}"
     );
+    // `baseline show` and `compare` show the same mean with the same rounding for the same base.
+    let shown = text.clone();
+    let out = harness(&[
+        "compare",
+        "main",
+        &path("no-change.json"),
+        "--baselines-dir",
+        &b,
+    ]);
+    let table = String::from_utf8_lossy(&out.stdout);
+    for label in ["energy", "throughput"] {
+        let row = table
+            .lines()
+            .find(|l| l.contains("spin:1000000") && l.contains(label))
+            .unwrap_or_else(|| panic!("no {label} row in {table}"));
+        let base = row.split('│').nth(3).expect("base cell").trim().to_string();
+        assert!(
+            !base.is_empty() && shown.contains(&base),
+            "{base} (compare) not in baseline show:\n{shown}\n{table}"
+        );
+    }
 
     // One argument: the candidate, compared against the baseline `main`.
     let out = harness(&[

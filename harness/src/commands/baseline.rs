@@ -2,6 +2,8 @@
 
 use crate::baseline;
 use crate::cli::BaselineCommand;
+use crate::compare::Metric;
+use crate::compare::display_mean;
 use crate::export::number::si;
 use crate::record::schema::RunResult;
 use std::process::ExitCode;
@@ -80,7 +82,13 @@ struct Row {
     throughput: String,
 }
 
-/// A baseline's header lines and per-workload table.
+/// A metric as `compare` shows it: the same mean of the repetitions ([`display_mean`]), the same rounding ([`si`]).
+fn shown(w: &crate::record::schema::WorkloadResult, metric: Metric) -> String {
+    let values: Vec<f64> = w.repetitions.iter().map(|r| metric.of(r)).collect();
+    display_mean(&values).map_or_else(|| "-".to_string(), |v| si(v, metric.unit()))
+}
+
+/// A baseline's header lines and per-workload table (each number the mean of the repetitions as `compare` shows it).
 pub fn show(run: &RunResult, path: &str) -> String {
     let meters: Vec<&str> = run
         .meters
@@ -95,11 +103,11 @@ pub fn show(run: &RunResult, path: &str) -> String {
             workload: w.name.clone(),
             repetitions: w.repetitions.len(),
             ops: w.ops,
-            energy: si(w.energy_j_per_op, "J"),
-            emissions: si(w.emissions_g_per_op, "gCO2e"),
-            p50: si(w.latency_s.p50, "s"),
-            p99: si(w.latency_s.p99, "s"),
-            throughput: si(w.throughput_ops_per_s, "ops/s"),
+            energy: shown(w, Metric::EnergyPerOp),
+            emissions: shown(w, Metric::EmissionsPerOp),
+            p50: shown(w, Metric::LatencyP50),
+            p99: shown(w, Metric::LatencyP99),
+            throughput: shown(w, Metric::Throughput),
         })
         .collect();
     format!(

@@ -35,7 +35,7 @@ mod verdict;
 
 pub use metric::{EnergyBasis, Metric, MetricGroup};
 pub use thresholds::{Alpha, DEFAULT_ALPHA, DEFAULT_THRESHOLD, Thresholds};
-pub use verdict::{Change, MetricComparison, TestMethod, Verdict, decide, overall};
+pub use verdict::{Change, MetricComparison, TestMethod, Verdict, decide, display_mean, overall};
 
 use crate::record::schema::{RunResult, WorkloadResult};
 use serde::Serialize;

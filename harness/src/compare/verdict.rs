@@ -87,9 +87,21 @@ impl MetricComparison {
     }
 }
 
-fn finite_mean(v: &[f64]) -> Option<f64> {
+/// The one mean every view shows for a metric's per-repetition samples (`compare`'s base and candidate columns,
+/// `baseline show`): the geometric mean of the finite values when all are positive, the quantity whose ratio the
+/// change column is (Welch's test on the logarithms), so a shown change matches the shown values; else the arithmetic
+/// mean of the finite values.
+pub fn display_mean(v: &[f64]) -> Option<f64> {
     let finite: Vec<f64> = v.iter().copied().filter(|x| x.is_finite()).collect();
-    (!finite.is_empty()).then(|| finite.iter().sum::<f64>() / finite.len() as f64)
+    if finite.is_empty() {
+        return None;
+    }
+    let n = finite.len() as f64;
+    if finite.iter().all(|&x| x > 0.0) {
+        Some((finite.iter().map(|x| x.ln()).sum::<f64>() / n).exp())
+    } else {
+        Some(finite.iter().sum::<f64>() / n)
+    }
 }
 
 /// How a metric's samples were tested.
@@ -163,8 +175,8 @@ pub(super) fn test_metric(
         metric,
         unit: metric.unit(),
         higher_is_better: metric.higher_is_better(),
-        base_mean: finite_mean(&bv),
-        candidate_mean: finite_mean(&cv),
+        base_mean: display_mean(&bv),
+        candidate_mean: display_mean(&cv),
         base_n: bv.len(),
         candidate_n: cv.len(),
         change: None,
@@ -296,6 +308,20 @@ pub fn overall(verdicts: impl Iterator<Item = Verdict>) -> Verdict {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_shown_means_are_those_whose_ratio_the_change_is() {
+        // Arithmetic means 100 → 100 ("+0.0 %" beside two equal numbers); geometric: 100 → 99.50, −0.5 %.
+        let (b, c) = (
+            display_mean(&[100.0, 100.0]).expect("b"),
+            display_mean(&[90.0, 110.0]).expect("c"),
+        );
+        assert_eq!(b, 100.0);
+        assert!((c - (90.0f64 * 110.0).sqrt()).abs() < 1e-9, "{c}");
+        assert_eq!(display_mean(&[f64::NAN]), None);
+        // A non-positive value cannot be log-tested: the arithmetic mean of the finite values is shown.
+        assert_eq!(display_mean(&[0.0, 2.0, f64::INFINITY]), Some(1.0));
+    }
 
     fn t(lo: f64, hi: f64, p: f64) -> LogRatioTest {
         LogRatioTest {
