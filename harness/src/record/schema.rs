@@ -258,6 +258,10 @@ pub struct Environment {
     pub cpu_freq_mhz: Option<f64>,
     /// Share of the repetition during which some task stalled on memory (PSI `some`), where PSI is available.
     pub memory_pressure: Option<f64>,
+    /// Share of the repetition during which some runnable task waited for a CPU (PSI `some`), where PSI is
+    /// available. Absent in files written before it was recorded.
+    #[serde(default)]
+    pub cpu_pressure: Option<f64>,
 }
 
 /// The JSON Schema of [`RunResult`], pretty-printed (what `bench-results/schema/run.schema.json` holds).

@@ -9,6 +9,7 @@
 //! | `load_avg_1m` | `<proc>/loadavg` at the end | run-queue length, for the reader |
 //! | `cpu_freq_mhz` | `<sys cpu>/cpu*/cpufreq/scaling_cur_freq` at the end | mean current frequency, where cpufreq is exposed (not in most VMs) |
 //! | `memory_pressure` | `<proc>/pressure/memory` `some total=` | share of the repetition during which some task stalled on memory (PSI, Linux ≥ 4.20) |
+//! | `cpu_pressure` | `<proc>/pressure/cpu` `some total=` | share of the repetition during which some runnable task waited for a CPU: contention that still shows when the machine is already saturated and other processes' CPU use cannot grow |
 //!
 //! Roots are injectable ([`EnvRoots`]) so tests use fixture trees. Nothing here fails a run: a file that cannot be
 //! read leaves its field absent.
@@ -113,8 +114,14 @@ fn cpu_freq_mhz(sys_cpu_root: &Path) -> Option<f64> {
 pub struct EnvProbe {
     stat: Option<StatTimes>,
     psi_memory: Option<f64>,
+    psi_cpu: Option<f64>,
     own_cpu: Seconds,
     started: Instant,
+}
+
+/// `some total=` of `<proc>/pressure/<resource>`, in seconds.
+fn psi(proc_root: &Path, resource: &str) -> Option<f64> {
+    read(&proc_root.join("pressure").join(resource)).and_then(|t| parse_psi_some_total(&t))
 }
 
 impl EnvProbe {
@@ -122,8 +129,8 @@ impl EnvProbe {
     pub fn start(roots: &EnvRoots, own_cpu: Seconds) -> Self {
         Self {
             stat: read(&roots.proc_root.join("stat")).and_then(|t| parse_stat(&t)),
-            psi_memory: read(&roots.proc_root.join("pressure/memory"))
-                .and_then(|t| parse_psi_some_total(&t)),
+            psi_memory: psi(&roots.proc_root, "memory"),
+            psi_cpu: psi(&roots.proc_root, "cpu"),
             own_cpu,
             started: Instant::now(),
         }
@@ -133,17 +140,17 @@ impl EnvProbe {
     pub fn finish(self, roots: &EnvRoots, own_cpu: Seconds) -> Environment {
         let wall = self.started.elapsed().as_secs_f64();
         let stat_end = read(&roots.proc_root.join("stat")).and_then(|t| parse_stat(&t));
-        let psi_end =
-            read(&roots.proc_root.join("pressure/memory")).and_then(|t| parse_psi_some_total(&t));
         environment(
             Counters {
                 stat: self.stat,
                 psi_memory: self.psi_memory,
+                psi_cpu: self.psi_cpu,
                 own_cpu: self.own_cpu,
             },
             Counters {
                 stat: stat_end,
-                psi_memory: psi_end,
+                psi_memory: psi(&roots.proc_root, "memory"),
+                psi_cpu: psi(&roots.proc_root, "cpu"),
                 own_cpu,
             },
             wall,
@@ -158,6 +165,7 @@ impl EnvProbe {
 struct Counters {
     stat: Option<StatTimes>,
     psi_memory: Option<f64>,
+    psi_cpu: Option<f64>,
     own_cpu: Seconds,
 }
 
@@ -180,10 +188,10 @@ fn environment(
         }
         _ => (None, None),
     };
-    let memory_pressure = start
-        .psi_memory
-        .zip(end.psi_memory)
-        .map(|(a, b)| ((b - a) / wall).clamp(0.0, 1.0));
+    let share =
+        |a: Option<f64>, b: Option<f64>| a.zip(b).map(|(a, b)| ((b - a) / wall).clamp(0.0, 1.0));
+    let memory_pressure = share(start.psi_memory, end.psi_memory);
+    let cpu_pressure = share(start.psi_cpu, end.psi_cpu);
     Environment {
         other_cpu_cores: other,
         own_cpu_cores: own / wall,
@@ -191,6 +199,7 @@ fn environment(
         load_avg_1m,
         cpu_freq_mhz,
         memory_pressure,
+        cpu_pressure,
     }
 }
 
@@ -214,11 +223,13 @@ mod tests {
         let start = Counters {
             stat: at(1000, 0, 5000),
             psi_memory: Some(1.0),
+            psi_cpu: Some(10.0),
             own_cpu: Seconds(2.0),
         };
         let end = Counters {
             stat: at(2500, 100, 5400),
             psi_memory: Some(1.5),
+            psi_cpu: Some(17.5),
             own_cpu: Seconds(6.0),
         };
         let e = environment(start, end, 10.0, Some(1.7), None);
@@ -230,6 +241,8 @@ mod tests {
         assert!((e.own_cpu_cores - 0.4).abs() < 1e-9);
         assert!((e.steal_fraction.expect("steal") - 0.05).abs() < 1e-9);
         assert!((e.memory_pressure.expect("psi") - 0.05).abs() < 1e-9);
+        // Some task waited for a CPU 7.5 s of the 10.
+        assert!((e.cpu_pressure.expect("psi cpu") - 0.75).abs() < 1e-9);
         assert_eq!((e.load_avg_1m, e.cpu_freq_mhz), (Some(1.7), None));
     }
 
@@ -246,6 +259,12 @@ mod tests {
             "cpu  100 0 0 100 0 0 0 0 0 0\ncpu0 1\n",
         );
         write(&roots.proc_root, "loadavg", "2.50 1.00 0.50 3/200 999\n");
+        let psi_cpu = |us: u64| {
+            format!(
+                "some avg10=1.00 avg60=1.00 avg300=1.00 total={us}\nfull avg10=0.00 avg60=0.00 avg300=0.00 total=0\n"
+            )
+        };
+        write(&roots.proc_root, "pressure/cpu", &psi_cpu(1_000_000));
         write(
             &roots.sys_cpu_root,
             "cpu0/cpufreq/scaling_cur_freq",
@@ -263,11 +282,18 @@ mod tests {
             "stat",
             "cpu  200 0 0 100 0 0 0 0 0 0\ncpu0 1\n",
         );
+        // A whole second of CPU waiting appears at once: more than the window lasted, so the share saturates at 1.
+        write(&roots.proc_root, "pressure/cpu", &psi_cpu(1_000_000_000));
         let e = probe.finish(&roots, Seconds(0.0));
         assert!(e.other_cpu_cores.expect("stat read") > 0.0);
         assert_eq!(e.load_avg_1m, Some(2.5));
         assert_eq!(e.cpu_freq_mhz, Some(2500.0));
         assert_eq!(e.memory_pressure, None, "no pressure/memory in the fixture");
+        assert_eq!(
+            e.cpu_pressure,
+            Some(1.0),
+            "read from the fixture's pressure/cpu"
+        );
     }
 
     #[test]

@@ -271,6 +271,7 @@ mod tests {
                 load_avg_1m: None,
                 cpu_freq_mhz: None,
                 memory_pressure: None,
+                cpu_pressure: None,
             },
             process_cpu: Seconds(share_cpu),
             machine: Joules(machine_j),
