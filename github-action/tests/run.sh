@@ -41,7 +41,8 @@ check() { # check DESCRIPTION COMMAND...
   else
     failed=$((failed + 1))
     echo "  FAILED: $1"
-    tail -n 25 "$case_dir"/stdout "$case_dir"/stderr "$case_dir"/build.stderr 2>/dev/null | sed 's/^/    | /'
+    # Never let the diagnostics end the suite (a missing file would, under set -e and pipefail).
+    { tail -n 25 "$case_dir"/stdout "$case_dir"/stderr "$case_dir"/build.stderr 2>/dev/null || true; } | sed 's/^/    | /'
   fi
 }
 output_of() { # output_of NAME: the last value of a step output in the current case
@@ -82,7 +83,15 @@ jq '(.workloads[] | .energy_j_per_op, .energy_j_per_op_net, .energy_kwh_per_op, 
      .emissions_g_per_op_net) *= 1.5
     | (.workloads[].repetitions[] | .energy_j_total, .energy_j_net, .energy_j_per_op, .energy_j_per_op_net,
        .emissions_g_per_op) *= 1.5
-    | (.workloads[].repetitions[].energy_j[]) *= 1.5' "$tmp/run.json" >"$tmp/regressed.json"
+    | (.workloads[].repetitions[].energy_j[]) *= 1.5
+    | (.workloads[] | select(.energy_j_per_op_attributable != null)
+       | .energy_j_per_op_attributable, .emissions_g_per_op_attributable) *= 1.5
+    | (.workloads[].repetitions[] | select(.attributable != null) | .attributable
+       | .energy_j, .dynamic_j, .static_j, .energy_j_per_op, .emissions_g_per_op) *= 1.5' \
+  "$tmp/run.json" >"$tmp/regressed.json"
+# The gate compares attributable energy where the run has it: the synthetic regression must have scaled it.
+jq -e '[.workloads[] | .energy_j_per_op_attributable, (.repetitions[].attributable.energy_j_per_op)] | all(. != null)' \
+  "$tmp/regressed.json" >/dev/null || { echo "the fixture run has no attributable energy: update this test"; exit 2; }
 mkdir -p "$tmp/repo"
 (cd "$src" && git ls-files -z --cached --others --exclude-standard |
   tar --null --ignore-failed-read -T - -cf - 2>/dev/null) | tar -xf - -C "$tmp/repo"
