@@ -22,10 +22,10 @@ impl Block {
         self.groups.contains(&metric.group())
     }
 
-    /// "latency and throughput", "every metric"...
+    /// "latency and throughput", "all"... (as in "all verdicts are inconclusive")
     pub fn describe_groups(&self) -> String {
         if self.groups.len() == 4 {
-            return "every".to_string();
+            return "all".to_string();
         }
         let names: Vec<&str> = self
             .groups
