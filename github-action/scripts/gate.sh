@@ -82,12 +82,12 @@ resolve_baseline() {
   if [[ -n "$sha" ]]; then
     git cat-file -e "$sha^{commit}" 2>/dev/null || git fetch --no-tags --quiet --depth=1 origin "$sha" >>"$log" 2>&1
     git show "$sha:$rel" >"$out/baseline.json" 2>>"$log" ||
-      harness_error "no baseline \`$baseline\` on the base commit $sha ($rel). Record one on the base branch: \`harness bench --out run.json && harness baseline save run.json --name $baseline\`, commit $rel."
+      harness_error "no baseline \`$baseline\` on the base commit $sha ($rel). Record one on the base branch: \`cargo run -p harness -- bench --out run.json && cargo run -p harness -- baseline save run.json --name $baseline\`, commit $rel."
     base="$out/baseline.json"
   elif [[ -f "$rel" ]]; then
     base="$rel"
   else
-    harness_error "no baseline \`$baseline\` ($rel) in the working tree. Record one: \`harness baseline save RUN.json --name $baseline\`, commit it."
+    harness_error "no baseline \`$baseline\` ($rel) in the working tree. Record one: \`cargo run -p harness -- baseline save RUN.json --name $baseline\`, commit it."
   fi
 }
 

@@ -37,12 +37,18 @@ impl Drop for Server {
 
 /// Starts `workloads <args>` and waits for its "listening on http://…" line.
 fn spawn(args: &[&str]) -> Server {
+    spawn_logging(args, Stdio::null())
+}
+
+/// `spawn` with the server's stderr (its log) going to `stderr`.
+fn spawn_logging(args: &[&str], stderr: Stdio) -> Server {
     let mut child = Command::new(BIN)
         .args(args)
         .env_remove("ELECTRICITY_MAP_API_KEY")
         .env_remove("MOCK_LLM_URL")
+        .env("RUST_LOG", "debug")
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(stderr)
         .spawn()
         .expect("spawn workloads");
     let stdout = child.stdout.take().unwrap();
@@ -298,16 +304,20 @@ fn serve_without_a_mock_llm_still_starts_and_chat_is_502() {
 /// and the internal LLM URL was shown to public clients in every LLM error.
 #[test]
 fn serve_never_shows_the_llm_url_password_or_the_internal_url() {
-    let server = spawn(&[
-        "serve",
-        "--addr",
-        "127.0.0.1:0",
-        "--env-file",
-        "/dev/null",
-        "--mock-llm-url",
-        "http://llmuser:Pa55-LLM-secret@127.0.0.1:9/?api_key=qk-Secret9",
-        "--no-energy",
-    ]);
+    let log = tempfile::NamedTempFile::new().expect("log file");
+    let server = spawn_logging(
+        &[
+            "serve",
+            "--addr",
+            "127.0.0.1:0",
+            "--env-file",
+            "/dev/null",
+            "--mock-llm-url",
+            "http://llmuser:Pa55-LLM-secret@127.0.0.1:9/?api_key=qk-Secret9",
+            "--no-energy",
+        ],
+        Stdio::from(log.reopen().expect("log handle")),
+    );
     let mut seen = vec![server.line.clone()];
     assert!(
         server.line.contains("LLM http://***@127.0.0.1:9"),
@@ -321,6 +331,14 @@ fn serve_never_shows_the_llm_url_password_or_the_internal_url() {
         seen.push(body);
     }
     seen.push(get(&format!("{}/metrics", server.url)).1);
+    drop(server);
+    // The server's log (debug level) after it stopped: no secret there either.
+    let logged = std::fs::read_to_string(log.path()).expect("read the log");
+    assert!(
+        !logged.is_empty(),
+        "the server logged nothing at debug level"
+    );
+    seen.push(logged);
     for text in seen {
         for secret in ["Pa55-LLM-secret", "qk-Secret9", "llmuser"] {
             assert!(!text.contains(secret), "{secret} leaked: {text}");
