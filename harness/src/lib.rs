@@ -46,20 +46,10 @@ pub const EXIT_REGRESSION: u8 = 1;
 pub const EXIT_HARNESS_ERROR: u8 = 2;
 
 /// The message `main` prints for a failed command: the error and its causes joined by `: `, leaving out a cause
-/// whose text the message already holds (many errors quote their source, and `{:#}` would print it twice).
+/// whose text the message already holds (many errors quote their source, and `{:#}` would print it twice). The same
+/// rule as the `workloads` binary's, [`workloads::error_text`].
 pub fn describe(err: &anyhow::Error) -> String {
-    let mut text = String::new();
-    for cause in err.chain() {
-        let part = cause.to_string();
-        if text.contains(&part) {
-            continue;
-        }
-        if !text.is_empty() {
-            text.push_str(": ");
-        }
-        text.push_str(&part);
-    }
-    text
+    workloads::error_text(err)
 }
 
 #[cfg(test)]
