@@ -12,6 +12,7 @@
 //! | [`compare`] | verdicts per metric and workload, machine guard |
 //! | [`load`] | the `Workload` trait, `spin:N`, closed- and open-loop drivers, latency recording |
 //! | [`runner`] | warm-up, idle baseline, metered repetitions, per-op energy and emissions |
+//! | [`sci`] | SCI per op (ISO/IEC 21031): embodied carbon, machine archetypes, estimate bounds, intensity over the run |
 //! | [`export`] | results to bytes: bench summary table, comparison table/Markdown/JSON/BMF, HTML report, monitor lines |
 //! | [`record`] | the result-file schema and the only place that writes results (also CodeCarbon's `emissions.csv`) |
 //! | [`metering`] | the one converter of the measuring flags: meter configuration and the run's intensity; meter reports → result records |
@@ -34,6 +35,7 @@ pub mod metering;
 pub mod push;
 pub mod record;
 pub mod runner;
+pub mod sci;
 pub mod stats;
 
 pub use energy::units;

@@ -6,7 +6,7 @@
 //! `--live`, else CodeCarbon's country table for `--zone` (default `DE`).
 
 use crate::carbon::IntensityPlan;
-use crate::carbon::electricity_maps::LiveSettings;
+use crate::carbon::electricity_maps::{HistorySource, LiveSettings};
 use crate::cli::{IntensityArgs, MeterArgs};
 use crate::record::schema::{IntensityInfo, MeterInfo};
 use anyhow::{Context, bail};
@@ -68,6 +68,8 @@ pub struct RunIntensity {
     pub live: Option<ClientConfig>,
     /// Set when no `--intensity` was given: which default was taken, for commands to say so.
     pub default_note: Option<String>,
+    /// With `--live` or `electricity-maps:ZONE`: where to fetch the zone's history for the intensity over the run.
+    pub history: Option<HistorySource>,
 }
 
 impl RunIntensity {
@@ -102,6 +104,13 @@ pub fn resolve_intensity(args: &IntensityArgs) -> anyhow::Result<RunIntensity> {
         None => settings.client_config(what),
     };
     let intensity = plan.source_with(client)?.intensity()?;
+    let history = match &plan {
+        IntensityPlan::ElectricityMaps(zone) => Some(HistorySource {
+            zone: zone.clone(),
+            config: client(&format!("--intensity electricity-maps:{zone}"))?,
+        }),
+        _ => None,
+    };
     // The country source falls back to the world average (no zone) for an unknown code, as CodeCarbon does; a code
     // the user typed is refused instead, naming the flag.
     if let IntensityPlan::Country(zone) = &plan
@@ -121,6 +130,7 @@ pub fn resolve_intensity(args: &IntensityArgs) -> anyhow::Result<RunIntensity> {
         intensity,
         live,
         default_note,
+        history,
     })
 }
 

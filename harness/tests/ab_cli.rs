@@ -40,6 +40,7 @@ fn run_fixture(energy_j: f64) -> RunResult {
         attributable: None,
         environment: None,
         pair: None,
+        sci: Default::default(),
     };
     RunResult {
         schema_version: SCHEMA_VERSION,
@@ -79,8 +80,10 @@ fn run_fixture(energy_j: f64) -> RunResult {
             latency_s: LatencySummary::default(),
             histogram: String::new(),
             repetitions: vec![rep],
+            sci: Default::default(),
         }],
         ab: None,
+        sci: None,
     }
 }
 

@@ -50,6 +50,50 @@ fn writes_a_schema_valid_file_and_prints_the_table() {
     assert!(w["emissions_g_per_op"].as_f64().expect("g/op") > 0.0);
     assert_eq!(w["repetitions"].as_array().expect("reps").len(), 2);
     assert!(w["latency_s"]["p50"].as_f64().expect("p50") > 0.0);
+    // SCI per op (issue #21): its parts add up, the inputs and their sources are recorded, R is stated.
+    let sci = w["sci_g_per_op"].as_f64().expect("sci_g_per_op");
+    let embodied = w["embodied_g_per_op"].as_f64().expect("embodied_g_per_op");
+    let operational = w["operational_g_per_op"]
+        .as_f64()
+        .expect("operational_g_per_op");
+    assert!(embodied > 0.0 && operational > 0.0, "{w}");
+    assert!((sci - (embodied + operational)).abs() <= 1e-12 * sci, "{w}");
+    assert!(
+        w["repetitions"][0]["sci_g_per_op"].as_f64().is_some(),
+        "{w}"
+    );
+    assert!(w["repetitions"][0]["started_at"].as_str().is_some(), "{w}");
+    let inputs = &run["sci"];
+    assert_eq!(inputs["machine"], "generic-server", "{inputs}");
+    assert_eq!(inputs["embodied_total_kg"], 1000.0);
+    assert_eq!(inputs["lifetime_years"], 4.0);
+    assert!(
+        inputs["functional_unit"]
+            .as_str()
+            .expect("R")
+            .contains("one successful operation")
+    );
+    assert_eq!(
+        inputs["input_sources"].as_array().expect("sources").len(),
+        3,
+        "{inputs}"
+    );
+    assert!(
+        inputs["references"][0]
+            .as_str()
+            .expect("reference")
+            .contains("licence")
+            || inputs["references"][0]
+                .as_str()
+                .expect("reference")
+                .contains("Apache-2.0")
+    );
+    assert!(
+        stdout.contains("SCI gCO2eq/op") && stdout.contains("R = one successful operation"),
+        "{stdout}"
+    );
+    // The fake meter is not an estimate band: no bounds.
+    assert!(w.get("energy_j_per_op_bounds").is_none(), "{w}");
     // chat, in-process against its mock LLM on 127.0.0.1:0, and the mock announced.
     let chat = &run["workloads"][1];
     assert_eq!(chat["name"], "chat");
@@ -277,6 +321,57 @@ fn signal_mid_run_leaves_a_valid_partial_file(signal: libc::c_int, name: &str) {
     );
 }
 
+/// Issue #21: model-meter energy is an estimate and carries `{min, max}` bands, shown as a range in the table.
+#[test]
+fn a_model_meter_run_carries_energy_and_emissions_bounds() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut args = QUICK.to_vec();
+    args.extend([
+        "--meter",
+        "model",
+        "--tdp",
+        "65",
+        "--intensity",
+        "380",
+        "--machine",
+        "github-runner",
+        "--no-emissions-csv",
+        "--out",
+        "run.json",
+    ]);
+    let out = harness(dir.path(), &args);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "stderr: {stderr}");
+    let run = assert_valid_result_file(&dir.path().join("run.json"));
+    let w = &run["workloads"][0];
+    assert_eq!(w["energy_source"], "model", "{w}");
+    let e = w["energy_j_per_op"].as_f64().expect("J/op");
+    let b = &w["energy_j_per_op_bounds"];
+    let (lo, hi) = (
+        b["min"].as_f64().expect("min"),
+        b["max"].as_f64().expect("max"),
+    );
+    assert!(
+        (lo - 0.6 * e).abs() <= 1e-9 * e && (hi - 1.4 * e).abs() <= 1e-9 * e,
+        "{w}"
+    );
+    let g = &w["emissions_g_per_op_bounds"];
+    assert!(
+        g["min"].as_f64().expect("min") < w["emissions_g_per_op"].as_f64().expect("g"),
+        "{w}"
+    );
+    assert!(
+        w["sci_g_per_op_bounds"]["max"].as_f64().expect("sci max")
+            > w["sci_g_per_op"].as_f64().expect("sci")
+    );
+    assert_eq!(run["sci"]["machine"], "github-runner");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains('–') && stdout.contains("±40 %"),
+        "the table shows ranges: {stdout}"
+    );
+}
+
 #[test]
 fn bad_options_exit_2_naming_the_flag() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -288,6 +383,10 @@ fn bad_options_exit_2_naming_the_flag() {
         (vec!["bench", "--intensity", "lots"], "--intensity"),
         (vec!["bench", "--max-error-rate", "5"], "--max-error-rate"),
         (vec!["bench", "--ops", "0"], "--ops"),
+        (vec!["bench", "--machine", "mainframe"], "--machine"),
+        (vec!["bench", "--embodied-kg=-1"], "--embodied-kg"),
+        (vec!["bench", "--resource-share", "0"], "--resource-share"),
+        (vec!["bench", "--lifetime-years", "0"], "--lifetime-years"),
     ] {
         let out = harness(dir.path(), &args);
         let stderr = String::from_utf8_lossy(&out.stderr);

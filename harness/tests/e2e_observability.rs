@@ -19,6 +19,8 @@ const EXPECTED: &[(&str, &[&str])] = &[
     ("carbon_harness_operation_energy_joules", &["workload"]),
     ("carbon_harness_operation_energy_net_joules", &["workload"]),
     ("carbon_harness_operation_emissions_grams", &["workload"]),
+    ("carbon_harness_operation_sci_grams", &["workload"]),
+    ("carbon_harness_operation_embodied_grams", &["workload"]),
     (
         "carbon_harness_operation_emissions_net_grams",
         &["workload"],

@@ -167,6 +167,15 @@ fn bench_reads_rapl_from_a_fixture_powercap_root() {
     let w = &run["workloads"][0];
     assert_eq!(w["energy_source"], "rapl", "{w}");
     assert!(w["energy_j_per_op"].as_f64().expect("J/op") > 0.0, "{w}");
+    // Measured energy carries no estimate band (issue #21); SCI is still there.
+    for field in [
+        "energy_j_per_op_bounds",
+        "emissions_g_per_op_bounds",
+        "sci_g_per_op_bounds",
+    ] {
+        assert!(w.get(field).is_none(), "{field} on a RAPL run: {w}");
+    }
+    assert!(w["sci_g_per_op"].as_f64().expect("sci") > 0.0, "{w}");
 
     // The same command without the fixture root reads somewhere else: an empty root has no RAPL.
     let empty = dir.path().join("empty");

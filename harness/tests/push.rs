@@ -177,6 +177,8 @@ async fn pushgateway_receives_every_metric_with_put_and_grouping_path() {
     for name in [
         "carbon_harness_operation_energy_joules",
         "carbon_harness_operation_emissions_grams",
+        "carbon_harness_operation_sci_grams",
+        "carbon_harness_operation_embodied_grams",
         "carbon_harness_operation_latency_seconds",
         "carbon_harness_throughput_ops_per_second",
         "carbon_harness_operations_total",
@@ -203,6 +205,14 @@ async fn pushgateway_receives_every_metric_with_put_and_grouping_path() {
     assert_eq!(
         sample_value(text, r#"carbon_harness_errors_total{workload="intensity"}"#),
         Some(3.0)
+    );
+    // The fixture's SCI per op (operational 1.0556e-6 g + embodied 7.9274e-6 g: generic server, 3 s, 3000 ops).
+    assert_eq!(
+        sample_value(
+            text,
+            r#"carbon_harness_operation_sci_grams{workload="spin:1000"}"#
+        ),
+        Some(8.983003551496701e-6)
     );
     assert_eq!(
         sample_value(

@@ -234,4 +234,7 @@ pub struct MockGridArgs {
     /// Seed for the injected failures.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
+    /// Length of each interval of /v3/carbon-intensity/history (hourly like the API; shorter for tests).
+    #[arg(long, default_value = "1h", value_parser = humantime::parse_duration)]
+    pub history_interval: Duration,
 }

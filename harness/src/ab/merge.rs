@@ -205,6 +205,7 @@ fn merge_workload(name: &str, runs: &[RunResult]) -> Result<WorkloadResult, Merg
             workload: name.to_string(),
             detail: e.to_string(),
         })?,
+        sci: crate::sci::merge_workloads(&parts.iter().map(|(w, _)| *w).collect::<Vec<_>>()),
         repetitions,
     })
 }
@@ -282,6 +283,7 @@ mod tests {
             attributable: None,
             environment: None,
             pair: None,
+            sci: Default::default(),
         }
     }
 
@@ -303,6 +305,7 @@ mod tests {
             latency_s: LatencySummary::default(),
             histogram: histogram_of(latencies),
             repetitions: vec![sample(ops, energy, energy / 2.0, 1.0)],
+            sci: Default::default(),
         };
         RunResult {
             schema_version: SCHEMA_VERSION,
@@ -331,6 +334,7 @@ mod tests {
             warnings: vec!["fake meter".to_string()],
             workloads: vec![workload],
             ab: None,
+            sci: None,
         }
     }
 

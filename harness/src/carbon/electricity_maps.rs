@@ -14,6 +14,7 @@
 
 use energy::carbon::country::CountryIntensitySource;
 use energy::carbon::{Intensity, IntensityError, IntensitySource, Zone};
+use energy::units::GramsPerKwh;
 use std::path::PathBuf;
 use std::time::Duration;
 use workloads::intensity::client::{ClientConfig, ElectricityMapsClient};
@@ -110,6 +111,26 @@ impl IntensitySource for ElectricityMapsIntensity {
             }),
             Err(e) => self.fallback(&e),
         }
+    }
+}
+
+/// Where a run's intensity history comes from (`--live` or `electricity-maps:ZONE`): the zone and the client
+/// configuration, API key resolved. [`crate::sci::history`] weights each repetition by it.
+#[derive(Debug, Clone)]
+pub struct HistorySource {
+    pub zone: Zone,
+    pub config: ClientConfig,
+}
+
+impl HistorySource {
+    /// The zone's history (`/v3/carbon-intensity/history`) as `(datetime, intensity)` pairs.
+    pub async fn fetch(&self) -> Result<Vec<(String, GramsPerKwh)>, FetchError> {
+        let client = ElectricityMapsClient::new(self.config.clone())?;
+        let history = client.history(self.zone.as_str()).await?;
+        Ok(history
+            .into_iter()
+            .map(|r| (r.datetime, r.intensity))
+            .collect())
     }
 }
 

@@ -13,6 +13,8 @@ pub(super) const BENCH_EXAMPLES: &str = "Examples:
   harness bench --workload spin:1000000 --rate 200 --concurrency 4   # open loop at 200 ops/s
   harness bench --format json --out run.json
   harness bench --live --zone FR                  # the real Electricity Maps API (ELECTRICITY_MAP_API_KEY)
+  harness bench --machine github-runner           # SCI per op with a GitHub-hosted runner's embodied carbon
+  harness bench --embodied-kg 350 --lifetime-years 5 --resource-share 0.5
   harness bench --meter rapl --powercap-root /host/sys/class/powercap   # RAPL through a bind mount
   harness bench --target http://127.0.0.1:8001 --server-pid 4242   # end to end against `workloads serve`
   harness bench --target http://127.0.0.1:8080 --workload get:/,get:/health   # any other HTTP server
@@ -90,4 +92,6 @@ pub struct BenchArgs {
     pub push_flags: PushFlags,
     #[command(flatten)]
     pub measure: MeasureArgs,
+    #[command(flatten)]
+    pub embodied: super::EmbodiedArgs,
 }

@@ -5,6 +5,7 @@
 //! | `mod.rs` | the command enum; `compare`, `report`, `baseline`, `ab`, `push` options |
 //! | [`measure`] | the measuring flags ([`MeterArgs`], [`IntensityArgs`]), declared once and flattened where they apply |
 //! | [`bench`] | `harness bench` |
+//! | [`embodied`] | `harness bench`'s SCI flags: `--machine`, `--embodied-kg`, `--lifetime-years`, `--resource-share` |
 //! | [`train`] | `harness train` |
 //! | [`monitor`] | `harness monitor`, `harness meters` |
 //!
@@ -13,11 +14,13 @@
 #![allow(rustdoc::invalid_html_tags)]
 
 pub mod bench;
+pub mod embodied;
 pub mod measure;
 pub mod monitor;
 pub mod train;
 
 pub use bench::{BenchArgs, OutputFormat};
+pub use embodied::EmbodiedArgs;
 pub use measure::{IntensityArgs, MeasureArgs, MeterArgs};
 pub use monitor::{MetersArgs, MonitorArgs, ReportFormat};
 pub use train::{TrainArgs, TrainModel};

@@ -19,13 +19,17 @@ pub enum Metric {
     LatencyP99,
     #[serde(rename = "throughput_ops_per_s")]
     Throughput,
+    /// SCI per op (ISO/IEC 21031): operational plus embodied emissions per successful op.
+    #[serde(rename = "sci_g_per_op")]
+    Sci,
 }
 
 impl Metric {
     /// Every metric, in report order.
-    pub const ALL: [Metric; 6] = [
+    pub const ALL: [Metric; 7] = [
         Metric::EnergyPerOp,
         Metric::EmissionsPerOp,
+        Metric::Sci,
         Metric::LatencyP50,
         Metric::LatencyP95,
         Metric::LatencyP99,
@@ -41,6 +45,7 @@ impl Metric {
             Metric::LatencyP95 => "latency_p95_s",
             Metric::LatencyP99 => "latency_p99_s",
             Metric::Throughput => "throughput_ops_per_s",
+            Metric::Sci => "sci_g_per_op",
         }
     }
 
@@ -53,6 +58,7 @@ impl Metric {
             Metric::LatencyP95 => "latency p95",
             Metric::LatencyP99 => "latency p99",
             Metric::Throughput => "throughput",
+            Metric::Sci => "SCI / op",
         }
     }
 
@@ -60,7 +66,7 @@ impl Metric {
     pub fn unit(self) -> &'static str {
         match self {
             Metric::EnergyPerOp => "J",
-            Metric::EmissionsPerOp => "gCO2e",
+            Metric::EmissionsPerOp | Metric::Sci => "gCO2e",
             Metric::LatencyP50 | Metric::LatencyP95 | Metric::LatencyP99 => "s",
             Metric::Throughput => "ops/s",
         }
@@ -70,7 +76,7 @@ impl Metric {
     pub fn group(self) -> MetricGroup {
         match self {
             Metric::EnergyPerOp => MetricGroup::Energy,
-            Metric::EmissionsPerOp => MetricGroup::Emissions,
+            Metric::EmissionsPerOp | Metric::Sci => MetricGroup::Emissions,
             Metric::LatencyP50 | Metric::LatencyP95 | Metric::LatencyP99 => MetricGroup::Latency,
             Metric::Throughput => MetricGroup::Throughput,
         }
@@ -82,7 +88,19 @@ impl Metric {
 
     /// Energy and emissions are only comparable on the same machine with the same meter.
     pub fn needs_same_machine(self) -> bool {
-        matches!(self, Metric::EnergyPerOp | Metric::EmissionsPerOp)
+        matches!(
+            self,
+            Metric::EnergyPerOp | Metric::EmissionsPerOp | Metric::Sci
+        )
+    }
+
+    /// Whether every repetition of `reps` has this metric: SCI is absent from files written before it existed (and
+    /// is then left out of the comparison rather than judged inconclusive).
+    pub fn recorded_in(self, reps: &[RepetitionSample]) -> bool {
+        match self {
+            Metric::Sci => reps.iter().all(|r| r.sci.sci_g_per_op.is_some()),
+            _ => true,
+        }
     }
 
     /// This metric's value in one repetition: energy and emissions are the attributable figures when the repetition
@@ -112,6 +130,7 @@ impl Metric {
             Metric::LatencyP95 => rep.latency_s.p95,
             Metric::LatencyP99 => rep.latency_s.p99,
             Metric::Throughput => rep.throughput_ops_per_s,
+            Metric::Sci => rep.sci.sci_g_per_op.unwrap_or(f64::NAN),
         }
     }
 }

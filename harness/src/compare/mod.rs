@@ -209,8 +209,16 @@ pub fn compare(
             basis: EnergyBasis::for_samples(&b.repetitions, &c.repetitions),
             paired: paired && verdict::pairs_of(&b.repetitions, &c.repetitions).is_some(),
         };
+        let sci_inputs_differ = sci_inputs_differ(base, candidate);
+        if sci_inputs_differ {
+            warnings.push(format!(
+                "SCI: workload {name}: the runs' embodied inputs differ (TE, EL or RS): sci_g_per_op is not compared"
+            ));
+        }
         let metrics = Metric::ALL
             .iter()
+            .filter(|m| m.recorded_in(&b.repetitions) && m.recorded_in(&c.repetitions))
+            .filter(|m| !(sci_inputs_differ && **m == Metric::Sci))
             .map(|&m| verdict::test_metric(m, &input, settings, &blocks))
             .collect();
         workloads.push(WorkloadComparison {
@@ -259,6 +267,17 @@ pub fn compare(
             .collect(),
         warnings,
     })
+}
+
+/// Both runs carry SCI inputs and their TE, EL or RS differ: their SCI figures measure different machines' shares.
+fn sci_inputs_differ(base: &RunResult, cand: &RunResult) -> bool {
+    match (&base.sci, &cand.sci) {
+        (Some(b), Some(c)) => {
+            (b.embodied_total_kg, b.lifetime_years, b.resource_share)
+                != (c.embodied_total_kg, c.lifetime_years, c.resource_share)
+        }
+        _ => false,
+    }
 }
 
 /// Both runs are the two sides of one `harness ab` session (so their repetitions can be paired).

@@ -3,7 +3,9 @@
 //!
 //! Per workload: the latency distribution over repetitions (p50/p95/p99 of every repetition, base and candidate side
 //! by side), and energy and emissions per op as the mean with a whisker for the `1 − alpha` Student-t interval of the
-//! mean. With a baseline, the verdict table of the comparison comes first.
+//! mean, and SCI per op when the run has it. A per-op table gives each workload's energy, emissions and SCI, with the
+//! `{min, max}` band of model-meter estimates as a range, and states the functional unit R. With a baseline, the
+//! verdict table of the comparison comes first.
 
 use super::number::{interval, p_value, percent, si, si_scale};
 use crate::compare::{Comparison, Metric};
@@ -60,6 +62,7 @@ pub fn render(input: &ReportInput<'_>) -> Result<Vec<u8>, ChartError> {
     );
     let _ = writeln!(h, "<h1>{}</h1>", esc(&title));
     header(&mut h, input);
+    per_op_table(&mut h, run);
     if let Some((_, comparison)) = input.baseline {
         verdicts(&mut h, comparison);
     }
@@ -83,8 +86,10 @@ pub fn render(input: &ReportInput<'_>) -> Result<Vec<u8>, ChartError> {
             esc(&w.name)
         );
         h.push_str(&latency_chart(w, base)?);
-        for metric in [Metric::EnergyPerOp, Metric::EmissionsPerOp] {
-            h.push_str(&whisker_chart(w, base, metric, input.alpha)?);
+        for metric in [Metric::EnergyPerOp, Metric::EmissionsPerOp, Metric::Sci] {
+            if metric.recorded_in(&w.repetitions) {
+                h.push_str(&whisker_chart(w, base, metric, input.alpha)?);
+            }
         }
         h.push_str("</div>\n");
     }
@@ -119,6 +124,29 @@ fn header(h: &mut String, input: &ReportInput<'_>) {
         .unwrap_or_default();
     for w in run.warnings.iter().chain(comparison_warnings) {
         let _ = writeln!(h, "<div class=\"warn\">⚠️ {}</div>", esc(w));
+    }
+}
+
+/// Per workload: energy, emissions and SCI per op (ranges for estimates), then the functional unit and SCI inputs.
+fn per_op_table(h: &mut String, run: &RunResult) {
+    use super::table::{ranged, sci_note};
+    h.push_str("<h2>Per operation</h2><table><tr><th>workload</th><th>energy J/op</th><th>emissions gCO2e/op</th><th>SCI gCO2e/op</th><th>embodied gCO2e/op</th><th>meter</th></tr>\n");
+    for w in &run.workloads {
+        let opt = |v: Option<f64>, b| v.map_or_else(|| "—".to_string(), |v| ranged(v, b));
+        let _ = writeln!(
+            h,
+            "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"l\">{}</td></tr>",
+            esc(&w.name),
+            ranged(w.energy_j_per_op, w.sci.energy_j_per_op_bounds),
+            ranged(w.emissions_g_per_op, w.sci.emissions_g_per_op_bounds),
+            opt(w.sci.sci_g_per_op, w.sci.sci_g_per_op_bounds),
+            opt(w.sci.embodied_g_per_op, None),
+            esc(&w.energy_source)
+        );
+    }
+    h.push_str("</table>\n");
+    if let Some(note) = sci_note(run) {
+        let _ = writeln!(h, "<p>{}</p>", esc(&note));
     }
 }
 

@@ -119,6 +119,17 @@ fn details(out: &mut String, c: &Comparison) {
         percent(t.throughput).trim_start_matches('+'),
     );
     let _ = writeln!(out);
+    if c.workloads
+        .iter()
+        .flat_map(|w| &w.metrics)
+        .any(|m| m.metric == crate::compare::Metric::Sci)
+    {
+        let _ = writeln!(
+            out,
+            "SCI / op is the Software Carbon Intensity (ISO/IEC 21031): (E × I + M) per R, with R = one successful operation of the workload and M the embodied emissions of the machine's share; compared only when both runs used the same embodied inputs."
+        );
+        let _ = writeln!(out);
+    }
     let _ = writeln!(
         out,
         "| workload | metric | n base | n candidate | p | p adjusted | reason |"

@@ -1,7 +1,9 @@
 //! The `harness bench` summary: one row per workload (workload | ops/s | p50 | p95 | p99 | J/op | gCO2eq/op |
-//! errors | meter), rendered by `tabled` as a terminal table or as Markdown. A pure function from a result to text.
+//! SCI gCO2eq/op | errors | meter), rendered by `tabled` as a terminal table or as Markdown. A pure function from a
+//! result to text. Estimated (model-meter) energy shows its `{min, max}` band as `value (min–max)`; a run with SCI
+//! ends with a line stating the functional unit and the embodied inputs.
 
-use crate::record::schema::{RunResult, WorkloadResult};
+use crate::record::schema::{Bounds, RunResult, WorkloadResult};
 use tabled::settings::Style;
 use tabled::{Table, Tabled};
 
@@ -26,6 +28,8 @@ struct Row {
     j_per_op: String,
     #[tabled(rename = "gCO2eq/op")]
     g_per_op: String,
+    #[tabled(rename = "SCI gCO2eq/op")]
+    sci_per_op: String,
     errors: String,
     meter: String,
 }
@@ -47,8 +51,12 @@ fn row(w: &WorkloadResult) -> Row {
         p50: seconds(w.latency_s.p50),
         p95: seconds(w.latency_s.p95),
         p99: seconds(w.latency_s.p99),
-        j_per_op: sig(w.energy_j_per_op),
-        g_per_op: sig(w.emissions_g_per_op),
+        j_per_op: ranged(w.energy_j_per_op, w.sci.energy_j_per_op_bounds),
+        g_per_op: ranged(w.emissions_g_per_op, w.sci.emissions_g_per_op_bounds),
+        sci_per_op: w
+            .sci
+            .sci_g_per_op
+            .map_or_else(|| "-".to_string(), |v| ranged(v, w.sci.sci_g_per_op_bounds)),
         errors,
         meter: w.energy_source.clone(),
     }
@@ -62,7 +70,42 @@ pub fn render(run: &RunResult, style: TableStyle) -> String {
         TableStyle::Terminal => table.with(Style::modern()),
         TableStyle::Markdown => table.with(Style::markdown()),
     };
-    table.to_string()
+    let mut text = table.to_string();
+    if let Some(line) = sci_note(run) {
+        text.push('\n');
+        text.push_str(&line);
+    }
+    text
+}
+
+/// `value (min–max)` when the value is an estimate with a band, else the value.
+pub fn ranged(value: f64, bounds: Option<Bounds>) -> String {
+    match bounds {
+        Some(b) => format!("{} ({}–{})", sig(value), sig(b.min), sig(b.max)),
+        None => sig(value),
+    }
+}
+
+/// The line under a run with SCI: the functional unit and the embodied inputs.
+pub fn sci_note(run: &RunResult) -> Option<String> {
+    let s = run.sci.as_ref()?;
+    Some(format!(
+        "SCI = (E × I + M) per R, R = {}; M = TE × (time / EL) × RS with TE {} kg CO2eq ({}), EL {} years, RS {}{}",
+        s.functional_unit,
+        s.embodied_total_kg,
+        s.machine,
+        s.lifetime_years,
+        sig(s.resource_share),
+        if run
+            .workloads
+            .iter()
+            .any(|w| w.sci.energy_j_per_op_bounds.is_some())
+        {
+            "; ranges: model-meter estimate ±40 %"
+        } else {
+            ""
+        }
+    ))
 }
 
 /// Three significant digits; scientific notation outside 0.01..100000.
@@ -138,6 +181,7 @@ mod tests {
             },
             histogram: String::new(),
             repetitions: vec![],
+            sci: Default::default(),
         };
         let run = run_with(w);
         let md = render(&run, TableStyle::Markdown);
@@ -145,16 +189,70 @@ mod tests {
         assert_eq!(lines.len(), 3, "{md}");
         assert_eq!(
             lines[0],
-            "| workload     | ops/s | p50     | p95     | p99     | J/op   | gCO2eq/op | errors     | meter |"
+            "| workload     | ops/s | p50     | p95     | p99     | J/op   | gCO2eq/op | SCI gCO2eq/op | errors     | meter |"
         );
         assert_eq!(
             lines[2],
-            "| spin:1000000 | 330   | 2.10 ms | 3.50 ms | 6.10 ms | 0.0123 | 1.37e-6   | 10 (1.0 %) | model |"
+            "| spin:1000000 | 330   | 2.10 ms | 3.50 ms | 6.10 ms | 0.0123 | 1.37e-6   | -             | 10 (1.0 %) | model |"
         );
         let term = render(&run, TableStyle::Terminal);
         assert!(
             term.starts_with('┌') && term.contains("│ spin:1000000 │"),
             "{term}"
+        );
+    }
+
+    #[test]
+    fn sci_and_model_bands_are_shown_with_the_functional_unit() {
+        use crate::record::schema::{SciInputs, WorkloadSci};
+        let mut run = run_with(WorkloadResult {
+            name: "spin:1000".into(),
+            ops: 10,
+            errors: 0,
+            errors_by_kind: Default::default(),
+            throughput_ops_per_s: 10.0,
+            energy_j_per_op: 2.0,
+            energy_j_per_op_net: 2.0,
+            energy_kwh_per_op: 0.0,
+            emissions_g_per_op: 0.5,
+            emissions_g_per_op_net: 0.5,
+            energy_j_per_op_attributable: None,
+            emissions_g_per_op_attributable: None,
+            energy_source: "model".into(),
+            latency_s: LatencySummary::default(),
+            histogram: String::new(),
+            repetitions: vec![],
+            sci: WorkloadSci {
+                sci_g_per_op: Some(0.6),
+                embodied_g_per_op: Some(0.1),
+                operational_g_per_op: Some(0.5),
+                energy_j_per_op_bounds: Some(Bounds { min: 1.2, max: 2.8 }),
+                emissions_g_per_op_bounds: Some(Bounds { min: 0.3, max: 0.7 }),
+                sci_g_per_op_bounds: Some(Bounds { min: 0.4, max: 0.8 }),
+            },
+        });
+        run.sci = Some(SciInputs {
+            functional_unit: crate::sci::FUNCTIONAL_UNIT.into(),
+            machine: "github-runner".into(),
+            embodied_total_kg: 1151.7,
+            lifetime_years: 4.0,
+            resource_share: 0.03125,
+            input_sources: vec![],
+            references: vec![],
+            energy_basis: "attributable".into(),
+            intensity_basis: "single reading".into(),
+        });
+        let md = render(&run, TableStyle::Markdown);
+        let lines: Vec<&str> = md.lines().collect();
+        assert!(
+            lines[2].contains("| 2.00 (1.20–2.80) | 0.500 (0.300–0.700) | 0.600 (0.400–0.800) |"),
+            "{md}"
+        );
+        assert!(
+            lines[3].contains("R = one successful operation of the workload")
+                && lines[3].contains("TE 1151.7 kg CO2eq (github-runner)")
+                && lines[3].contains("±40 %"),
+            "{md}"
         );
     }
 

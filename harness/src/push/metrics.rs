@@ -159,6 +159,16 @@ impl Builder<'_> {
             "Net emissions per successful operation (idle subtracted), grams CO2eq.",
             w,
         )?;
+        let sci = self.gauge(
+            "carbon_harness_operation_sci_grams",
+            "SCI per operation (ISO/IEC 21031): (E x I + M) per R, R = one successful operation, grams CO2eq.",
+            w,
+        )?;
+        let embodied = self.gauge(
+            "carbon_harness_operation_embodied_grams",
+            "Embodied part M of the SCI per operation (hardware manufacturing, shared by time and resource share), grams CO2eq.",
+            w,
+        )?;
         let throughput = self.gauge(
             "carbon_harness_throughput_ops_per_second",
             "Successful operations per second over the measured repetitions.",
@@ -193,6 +203,12 @@ impl Builder<'_> {
                 .with_label_values(l)
                 .set(wl.emissions_g_per_op_net);
             throughput.with_label_values(l).set(wl.throughput_ops_per_s);
+            if let Some(g) = wl.sci.sci_g_per_op {
+                sci.with_label_values(l).set(g);
+            }
+            if let Some(g) = wl.sci.embodied_g_per_op {
+                embodied.with_label_values(l).set(g);
+            }
             ops.with_label_values(l).inc_by(wl.ops);
             errors.with_label_values(l).inc_by(wl.errors);
         }

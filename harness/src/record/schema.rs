@@ -42,6 +42,9 @@ pub struct RunResult {
     /// Set by `harness ab` on its merged runs: which session and side, so `compare` can pair repetitions.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ab: Option<AbInfo>,
+    /// The SCI inputs (functional unit, TE, EL, RS) and their sources. Absent in files written before SCI existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sci: Option<SciInputs>,
 }
 
 /// How `harness ab` measured this run: interleaved with the other side of the same session.
@@ -192,6 +195,9 @@ pub struct WorkloadResult {
     /// Merged HDR histogram of latencies in microseconds, V2+deflate serialised, base64.
     pub histogram: String,
     pub repetitions: Vec<RepetitionSample>,
+    /// SCI per op and its parts; bounds of estimated energy.
+    #[serde(flatten)]
+    pub sci: WorkloadSci,
 }
 
 /// One measured repetition: one sample for the statistics.
@@ -226,6 +232,9 @@ pub struct RepetitionSample {
     /// back.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pair: Option<u32>,
+    /// When the repetition ran, its intensity, SCI per op and embodied part.
+    #[serde(flatten)]
+    pub sci: RepetitionSci,
 }
 
 /// Attributable energy of one repetition (never part of the CodeCarbon totals, which use `energy_j`).
@@ -262,6 +271,79 @@ pub struct Environment {
     /// available. Absent in files written before it was recorded.
     #[serde(default)]
     pub cpu_pressure: Option<f64>,
+}
+
+/// The SCI inputs of a run (bench-results/README.md, "SCI per operation"): SCI = (E × I + M) per R with
+/// M = TE × (TiR / EL) × RS.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct SciInputs {
+    /// The functional unit R: one successful operation of the workload.
+    pub functional_unit: String,
+    /// The `--machine` archetype the defaults came from (`generic-server`, `laptop`, `github-runner`).
+    pub machine: String,
+    /// TE: total embodied emissions of the machine, kg CO2eq.
+    pub embodied_total_kg: f64,
+    /// EL: expected lifetime, years of 365 days.
+    pub lifetime_years: f64,
+    /// RS: share of the machine in use, (0, 1].
+    pub resource_share: f64,
+    /// Where TE, EL and RS came from (a flag, the archetype, the threads rule), one line each.
+    pub input_sources: Vec<String>,
+    /// The archetype's published sources and their licences.
+    pub references: Vec<String>,
+    /// Which energy E is: `attributable` (else `gross` for repetitions without it).
+    pub energy_basis: String,
+    /// How the intensity I was applied: `single reading` or `history` (per repetition, over its time).
+    pub intensity_basis: String,
+}
+
+/// A workload's SCI per op and its parts (ratios of totals over repetitions), and the `{min, max}` band of estimated
+/// energy. Every field is absent in files written before it existed.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct WorkloadSci {
+    /// SCI per op: `operational_g_per_op + embodied_g_per_op`, g CO2eq.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sci_g_per_op: Option<f64>,
+    /// M per op: Σ TE × (wall / EL) × RS over repetitions ÷ ops, g CO2eq.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub embodied_g_per_op: Option<f64>,
+    /// E × I per op: the attributable energy (else gross) at each repetition's intensity, g CO2eq.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub operational_g_per_op: Option<f64>,
+    /// Model-meter (estimated) energy: the `{min, max}` band of `energy_j_per_op`, J. Absent for measured meters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub energy_j_per_op_bounds: Option<Bounds>,
+    /// Model-meter energy: the band of `emissions_g_per_op`, g CO2eq.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub emissions_g_per_op_bounds: Option<Bounds>,
+    /// Model-meter energy: the band of `sci_g_per_op` (its operational part banded), g CO2eq.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sci_g_per_op_bounds: Option<Bounds>,
+}
+
+/// A `{min, max}` range, as EcoLogits carries estimated impacts.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Bounds {
+    pub min: f64,
+    pub max: f64,
+}
+
+/// A repetition's time, intensity and SCI. Every field is absent in files written before it existed.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct RepetitionSci {
+    /// RFC 3339 UTC time the repetition started.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub started_at: Option<String>,
+    /// The intensity applied to this repetition when it differs per repetition (the zone's history, weighted by
+    /// time over the repetition); absent: the run's `intensity`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub intensity_g_per_kwh: Option<f64>,
+    /// SCI per op of this repetition, g CO2eq.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sci_g_per_op: Option<f64>,
+    /// Embodied part per op of this repetition, g CO2eq.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub embodied_g_per_op: Option<f64>,
 }
 
 /// The JSON Schema of [`RunResult`], pretty-printed (what `bench-results/schema/run.schema.json` holds).

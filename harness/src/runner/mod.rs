@@ -48,6 +48,8 @@ pub struct EnergyContext {
     /// Machine idle power subtracted for net energy (`None` when no idle baseline was measured).
     pub idle_power: Option<Watts>,
     pub intensity: GramsPerKwh,
+    /// SCI's embodied inputs: with them each repetition and the workload get SCI per op ([`crate::sci`]).
+    pub embodied: Option<crate::sci::Embodied>,
 }
 
 /// A workload's result plus the first error messages seen (for the `--max-error-rate` message).
@@ -99,10 +101,13 @@ pub async fn measure_workload(
     let mut samples = Vec::with_capacity(schedule.repetitions as usize);
     let mut stopped_early = None;
     for index in 0..schedule.repetitions {
+        let started = jiff::Timestamp::now();
         meter.begin()?;
         let recorded = drive(Arc::clone(&driven), schedule.shape, schedule.bound).await;
         let energy = meter.end(ctx.idle_power)?;
-        samples.push(sample(index, &recorded, &energy, ctx.intensity));
+        let mut s = sample(index, &recorded, &energy, ctx.intensity);
+        s.sci.started_at = Some(started.to_string());
+        samples.push(s);
         merged.merge(&recorded.recorder);
         on_step(&format!(
             "repetition {}/{}",
@@ -119,13 +124,17 @@ pub async fn measure_workload(
             break;
         }
     }
-    let result = aggregate(
+    let mut result = aggregate(
         workload.name(),
         &samples,
         &merged,
         meter.sources(),
         ctx.intensity,
     )?;
+    if let Some(embodied) = &ctx.embodied {
+        crate::sci::annotate_workload(&mut result, embodied, ctx.intensity);
+    }
+    crate::sci::bounds::annotate(&mut result);
     Ok(Measured {
         result,
         first_errors: merged.first_errors().to_vec(),
@@ -187,6 +196,7 @@ pub fn sample(
         }),
         environment: Some(energy.environment),
         pair: None,
+        sci: Default::default(),
     }
 }
 
@@ -231,6 +241,7 @@ pub fn aggregate(
         latency_s: latency_summary(merged.histogram()),
         histogram: encode_histogram(merged.histogram())?,
         repetitions: samples.to_vec(),
+        sci: Default::default(),
     })
 }
 

@@ -12,6 +12,7 @@ pub async fn run(args: MockGridArgs) -> anyhow::Result<ExitCode> {
         latency: args.latency,
         error_rate: validate_share(args.error_rate, "--error-rate")?,
         seed: args.seed,
+        history_interval: Some(args.history_interval),
     };
     let grid = mock_grid::spawn(config, args.addr).await?;
     println!(

@@ -1,4 +1,5 @@
-//! `ElectricityMapsClient`: `GET {base}/v3/carbon-intensity/latest?zone=XX` with the documented `auth-token` header.
+//! `ElectricityMapsClient`: `GET {base}/v3/carbon-intensity/latest?zone=XX` (and `.../history?zone=XX`, the last 24
+//! hours, for the intensity over a run) with the documented `auth-token` header.
 //!
 //! Timeouts, connection errors and 5xx answers are retried a bounded number of times with exponential backoff
 //! (`backoff`, `2·backoff`, ...); 401/403, 429 and malformed bodies are not retried. The key is never logged and
@@ -79,10 +80,24 @@ impl ElectricityMapsClient {
 
     /// The latest intensity for `zone`, retrying transient failures.
     pub async fn latest(&self, zone: &str) -> Result<Reading, FetchError> {
+        self.with_retries(zone, "latest", parse_body).await
+    }
+
+    /// The zone's recent history (oldest first; hourly, the last 24 hours on the API), retrying transient failures.
+    pub async fn history(&self, zone: &str) -> Result<Vec<Reading>, FetchError> {
+        self.with_retries(zone, "history", parse_history).await
+    }
+
+    async fn with_retries<T>(
+        &self,
+        zone: &str,
+        endpoint: &str,
+        parse: fn(&[u8]) -> Result<T, FetchError>,
+    ) -> Result<T, FetchError> {
         let mut wait = self.config.backoff;
         let mut attempt = 0;
         loop {
-            match self.attempt(zone).await {
+            match self.attempt(zone, endpoint, parse).await {
                 Err(e) if attempt < self.config.retries && is_transient(&e) => {
                     tracing::debug!(zone, attempt, error = %e, "retrying Electricity Maps fetch");
                     tokio::time::sleep(wait).await;
@@ -94,9 +109,14 @@ impl ElectricityMapsClient {
         }
     }
 
-    async fn attempt(&self, zone: &str) -> Result<Reading, FetchError> {
+    async fn attempt<T>(
+        &self,
+        zone: &str,
+        endpoint: &str,
+        parse: fn(&[u8]) -> Result<T, FetchError>,
+    ) -> Result<T, FetchError> {
         let base = format!(
-            "{}/v3/carbon-intensity/latest",
+            "{}/v3/carbon-intensity/{endpoint}",
             self.config.base_url.trim_end_matches('/')
         );
         let url = reqwest::Url::parse_with_params(&base, &[("zone", zone)]).map_err(|e| {
@@ -117,7 +137,7 @@ impl ElectricityMapsClient {
             Err(BodyError::Transport(e)) => return Err(self.transport_error(&e)),
         };
         match status {
-            200 => parse_body(&body).map_err(|e| self.scrubbed(e)),
+            200 => parse(&body).map_err(|e| self.scrubbed(e)),
             401 | 403 => Err(FetchError::Unauthorized),
             429 => Err(FetchError::RateLimited { retry_after }),
             _ => Err(FetchError::Upstream {
@@ -196,6 +216,22 @@ pub fn parse_body(body: &[u8]) -> Result<Reading, FetchError> {
     })
 }
 
+/// Parses a 200 answer of the history endpoint: `{"zone", "history": [latest-shaped entries]}`; every entry must be
+/// valid (public for tests).
+pub fn parse_history(body: &[u8]) -> Result<Vec<Reading>, FetchError> {
+    #[derive(Deserialize)]
+    struct HistoryBody {
+        history: Vec<serde_json::Value>,
+    }
+    let parsed: HistoryBody =
+        serde_json::from_slice(body).map_err(|e| FetchError::Malformed(e.to_string()))?;
+    parsed
+        .history
+        .iter()
+        .map(|entry| parse_body(entry.to_string().as_bytes()))
+        .collect()
+}
+
 fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
     let value = headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?;
     value.trim().parse::<u64>().ok().map(Duration::from_secs)
@@ -238,6 +274,23 @@ mod tests {
         let negative = br#"{"zone":"DE","carbonIntensity":-1,"datetime":"x"}"#;
         assert!(matches!(
             parse_body(negative),
+            Err(FetchError::Malformed(_))
+        ));
+    }
+
+    #[test]
+    fn history_parsing() {
+        let ok = br#"{"zone":"DE","history":[{"zone":"DE","carbonIntensity":300,"datetime":"2026-01-01T00:00:00Z"},{"zone":"DE","carbonIntensity":310.5,"datetime":"2026-01-01T01:00:00Z"}]}"#;
+        let h = parse_history(ok).expect("parses");
+        assert_eq!(
+            h.iter().map(|r| r.intensity.0).collect::<Vec<_>>(),
+            [300.0, 310.5]
+        );
+        assert_eq!(h[1].datetime, "2026-01-01T01:00:00Z");
+        let bad = br#"{"zone":"DE","history":[{"zone":"DE","carbonIntensity":-3,"datetime":"x"}]}"#;
+        assert!(matches!(parse_history(bad), Err(FetchError::Malformed(_))));
+        assert!(matches!(
+            parse_history(b"{}"),
             Err(FetchError::Malformed(_))
         ));
     }

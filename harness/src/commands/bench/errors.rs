@@ -71,6 +71,7 @@ mod tests {
             latency_s: LatencySummary::default(),
             histogram: String::new(),
             repetitions: vec![],
+            sci: Default::default(),
         }
     }
 

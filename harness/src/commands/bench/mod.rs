@@ -166,11 +166,13 @@ impl Session {
                 .collect(),
             workloads: Vec::new(),
             ab: None,
+            sci: Some(plan.sci.inputs.clone()),
         };
         store.save(&result)?;
         let ctx = EnergyContext {
             idle_power: None,
             intensity: plan.intensity.value,
+            embodied: Some(plan.sci.embodied),
         };
         Ok(Self {
             result,
@@ -192,7 +194,11 @@ impl Session {
         }
         for spec in &plan.specs {
             self.current = Some(format!("workload {spec}"));
-            let measured = self.run_one(spec, plan).await?;
+            let mut measured = self.run_one(spec, plan).await?;
+            if let Some(history) = &plan.history {
+                self.apply_history(&mut measured.result, history, plan)
+                    .await;
+            }
             self.first_errors
                 .push((measured.result.name.clone(), measured.first_errors));
             self.result.workloads.push(measured.result);
@@ -201,6 +207,43 @@ impl Session {
         }
         self.current = None;
         Ok(())
+    }
+
+    /// Weight each repetition of `w` by the zone's intensity at its time; on any failure keep the single reading and
+    /// say so in the warnings.
+    async fn apply_history(
+        &mut self,
+        w: &mut crate::record::schema::WorkloadResult,
+        history: &crate::carbon::electricity_maps::HistorySource,
+        plan: &BenchPlan,
+    ) {
+        use crate::sci::history;
+        let outcome = match history.fetch().await {
+            Ok(readings) => history::intervals(&readings)
+                .and_then(|iv| history::repetition_intensities(w, &iv).map(|i| (iv.len(), i))),
+            Err(e) => Err(e.to_string()),
+        };
+        match outcome {
+            Ok((intervals, intensities)) => {
+                history::reweigh(w, &intensities, Some(&plan.sci.embodied), self.ctx.intensity);
+                let distinct = {
+                    let mut v: Vec<u64> = intensities.iter().map(|i| i.0.to_bits()).collect();
+                    v.sort_unstable();
+                    v.dedup();
+                    v.len()
+                };
+                if let Some(sci) = self.result.sci.as_mut() {
+                    sci.intensity_basis = format!(
+                        "history: each repetition at the time-weighted intensity of zone {} over its time                          ({intervals} intervals fetched; last workload: {distinct} distinct repetition intensities)",
+                        history.zone
+                    );
+                }
+            }
+            Err(why) => self.result.warnings.push(format!(
+                "intensity history for zone {} unusable for workload {} ({why}); used the single reading, {} g CO2eq/kWh,                  for every repetition",
+                history.zone, w.name, self.ctx.intensity.0
+            )),
+        }
     }
 
     /// Append the last finished workload's CodeCarbon row to the emissions CSV, if one is configured.

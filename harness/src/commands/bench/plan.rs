@@ -12,6 +12,7 @@ use crate::record::emissions;
 use crate::record::schema::BenchConfig;
 use crate::runner::Schedule;
 use crate::runner::meter::Charge;
+use crate::sci::plan::{SciPlan, Threads};
 use anyhow::bail;
 use energy::carbon::Intensity;
 use energy::cputime::ProcessRef;
@@ -47,6 +48,10 @@ pub struct BenchPlan {
     pub warnings: Vec<String>,
     /// Where to push the finished run (`--push`, `--remote-write`), if anywhere.
     pub push: Option<PushPlan>,
+    /// SCI's embodied inputs and their record.
+    pub sci: SciPlan,
+    /// With an Electricity Maps intensity: the zone's history, fetched after each workload ([`crate::sci::history`]).
+    pub history: Option<crate::carbon::electricity_maps::HistorySource>,
 }
 
 impl BenchPlan {
@@ -124,12 +129,23 @@ impl BenchPlan {
             zone: run_intensity.zone.to_string(),
             live: run_intensity.live.clone(),
         };
+        let history = run_intensity.history.clone();
         let intensity = run_intensity.intensity;
         warnings.extend(intensity.warnings.iter().cloned());
         if !args.no_emissions_csv {
             emissions::check_appendable(&args.emissions_csv, "--emissions-csv")?;
         }
         let push = PushPlan::from_flags(args.push.as_deref(), &args.push_flags)?;
+        let threads = Threads {
+            used: match (&target, shape) {
+                (Target::Http(..), _) => None,
+                (Target::InProcess, LoadShape::Closed { concurrency }) => Some(concurrency),
+                (Target::InProcess, LoadShape::Open { max_in_flight, .. }) => Some(max_in_flight),
+            },
+            logical: logical_cpus(),
+        };
+        let sci = SciPlan::from_args(&args.embodied, threads)?;
+        warnings.extend(sci.warning.iter().cloned());
         Ok(Self {
             specs,
             schedule: Schedule {
@@ -151,6 +167,8 @@ impl BenchPlan {
             format: args.format,
             warnings,
             push: push.has_sink().then_some(push),
+            sci,
+            history,
         })
     }
 
