@@ -767,3 +767,75 @@ fn every_tested_verdict_says_what_it_could_have_seen() {
             .is_some()
     );
 }
+
+/// Issue #21: SCI per op is a compared (gated) metric when both runs have it and used the same embodied inputs;
+/// older files without it leave it out instead of judging it inconclusive.
+#[test]
+fn sci_per_op_is_compared_when_both_runs_have_it_with_the_same_inputs() {
+    use harness::record::schema::SciInputs;
+    let with_sci = |name: &str, scale: f64| {
+        let mut run = load_run(&fixture(name)).expect("fixture loads");
+        for w in &mut run.workloads {
+            for r in &mut w.repetitions {
+                let op = r
+                    .attributable
+                    .map_or(r.emissions_g_per_op, |a| a.emissions_g_per_op);
+                r.sci.sci_g_per_op = Some((op + 1e-6) * scale);
+                r.sci.embodied_g_per_op = Some(1e-6 * scale);
+            }
+        }
+        run.sci = Some(SciInputs {
+            functional_unit: "one successful operation of the workload (R = 1 op)".into(),
+            machine: "generic-server".into(),
+            embodied_total_kg: 1000.0,
+            lifetime_years: 4.0,
+            resource_share: 1.0,
+            input_sources: vec![],
+            references: vec![],
+            energy_basis: "attributable".into(),
+            intensity_basis: "single reading".into(),
+        });
+        run
+    };
+    let base = with_sci("base.json", 1.0);
+    let worse = with_sci("base.json", 1.5);
+    let c =
+        compare(&base, "base", &worse, "worse", CompareSettings::default()).expect("comparable");
+    assert_eq!(
+        verdict_of(&c, "spin:1000000", Metric::Sci),
+        Verdict::Regressed
+    );
+    assert_eq!(c.verdict, Verdict::Regressed);
+    let json = String::from_utf8(harness::export::json::render(&c).expect("json")).expect("utf-8");
+    assert!(json.contains("\"sci_g_per_op\""), "{json}");
+
+    // Different embodied inputs: SCI is left out, and the warning says why.
+    let mut other = worse.clone();
+    if let Some(s) = other.sci.as_mut() {
+        s.embodied_total_kg = 156.0;
+    }
+    let c =
+        compare(&base, "base", &other, "other", CompareSettings::default()).expect("comparable");
+    assert!(
+        c.workloads
+            .iter()
+            .all(|w| w.metrics.iter().all(|m| m.metric != Metric::Sci))
+    );
+    assert!(
+        c.warnings
+            .iter()
+            .any(|w| w.contains("embodied inputs differ")),
+        "{:?}",
+        c.warnings
+    );
+
+    // A file without SCI (older harness): not compared, not inconclusive.
+    let plain = load_run(&fixture("base.json")).expect("fixture");
+    let c =
+        compare(&plain, "base", &worse, "worse", CompareSettings::default()).expect("comparable");
+    assert!(
+        c.workloads
+            .iter()
+            .all(|w| w.metrics.iter().all(|m| m.metric != Metric::Sci))
+    );
+}
