@@ -65,7 +65,20 @@ for w in "${workloads[@]}"; do
   w="${w// /}"
   [[ -n "$w" ]] && bench_args+=(--workload "$w")
 done
-[[ -n "${CARBON_DURATION:-}" ]] && bench_args+=(--duration "$CARBON_DURATION")
+meter="${CARBON_METER:-}"
+if [[ "$meter" == instructions ]]; then
+  # Counted runs take a fixed number of ops (the harness default), not a duration, and need Valgrind.
+  bench_args+=(--meter instructions)
+  if ! command -v valgrind >/dev/null; then
+    echo "+ installing valgrind for --meter instructions" | tee -a "$log" >&2
+    { sudo -n apt-get update -qq && sudo -n apt-get install -y -qq valgrind; } >>"$log" 2>&1 ||
+      { apt-get update -qq && apt-get install -y -qq valgrind; } >>"$log" 2>&1 ||
+      harness_error "meter instructions needs Valgrind and it could not be installed (\`sudo apt-get install -y valgrind\` failed; see the log). Install it in an earlier step."
+  fi
+else
+  [[ -n "$meter" ]] && bench_args+=(--meter "$meter")
+  [[ -n "${CARBON_DURATION:-}" ]] && bench_args+=(--duration "$CARBON_DURATION")
+fi
 [[ -n "${CARBON_ZONE:-}" ]] && bench_args+=(--zone "$CARBON_ZONE")
 if [[ -n "${CARBON_BENCH_ARGS:-}" ]]; then
   read -r -a extra <<<"$CARBON_BENCH_ARGS"

@@ -7,7 +7,7 @@
 
 use crate::carbon::IntensityPlan;
 use crate::carbon::electricity_maps::{HistorySource, LiveSettings};
-use crate::cli::{IntensityArgs, MeterArgs};
+use crate::cli::{IntensityArgs, MeterArgs, MeterFlag};
 use crate::record::schema::{IntensityInfo, MeterInfo};
 use anyhow::{Context, bail};
 use energy::carbon::{Intensity, Zone};
@@ -24,8 +24,28 @@ pub struct MeterPlan {
     pub config: MeterConfig,
 }
 
-/// Validates the meter flags.
+/// Validates the meter flags of a command that measures energy (`--meter instructions` is refused: it counts
+/// `bench`'s ops, see [`bench_meter_plan`]).
 pub fn meter_plan(args: &MeterArgs) -> anyhow::Result<MeterPlan> {
+    match args.meter {
+        MeterFlag::Energy(choice) => energy_meter_plan(args, choice),
+        MeterFlag::Instructions => bail!(
+            "--meter instructions counts the ops of `harness bench` and `harness ab` only; this command measures \
+             energy: use --meter auto, rapl, nvml, model or fake"
+        ),
+    }
+}
+
+/// `bench`'s meter flags: the energy meter plan (`auto`'s configuration under `--meter instructions`, whose energy is
+/// an estimate from the counts) and whether instructions are counted.
+pub fn bench_meter_plan(args: &MeterArgs) -> anyhow::Result<(MeterPlan, bool)> {
+    match args.meter {
+        MeterFlag::Energy(choice) => Ok((energy_meter_plan(args, choice)?, false)),
+        MeterFlag::Instructions => Ok((energy_meter_plan(args, MeterChoice::Auto)?, true)),
+    }
+}
+
+fn energy_meter_plan(args: &MeterArgs, choice: MeterChoice) -> anyhow::Result<MeterPlan> {
     if let Some(tdp) = args.tdp
         && !(tdp.is_finite() && tdp > 0.0)
     {
@@ -51,10 +71,7 @@ pub fn meter_plan(args: &MeterArgs) -> anyhow::Result<MeterPlan> {
         nvml_library: args.nvml_library.clone(),
         fake_power: Watts(args.fake_power),
     };
-    Ok(MeterPlan {
-        choice: args.meter,
-        config,
-    })
+    Ok(MeterPlan { choice, config })
 }
 
 /// The run's carbon intensity, resolved once from the intensity flags.
@@ -208,6 +225,24 @@ mod tests {
         let plan = meter_plan(&monitor(&[]).measure.meter).expect("plan");
         assert_eq!(plan.choice, MeterChoice::Auto);
         assert_eq!(plan.config, MeterConfig::default());
+    }
+
+    #[test]
+    fn instructions_is_a_bench_meter_only() {
+        let args = monitor(&["--meter", "instructions"]).measure.meter;
+        let err = meter_plan(&args).expect_err("monitor measures energy");
+        assert!(err.to_string().contains("harness bench"), "{err}");
+        let (plan, counted) = bench_meter_plan(&args).expect("bench counts");
+        assert!(counted);
+        assert_eq!(plan.choice, MeterChoice::Auto);
+        let (plan, counted) =
+            bench_meter_plan(&monitor(&["--meter", "fake"]).measure.meter).expect("fake");
+        assert_eq!((plan.choice, counted), (MeterChoice::Fake, false));
+        let argv = ["harness", "monitor", "--meter", "nope"];
+        let err = Cli::try_parse_from(argv)
+            .expect_err("unknown meter")
+            .to_string();
+        assert!(err.contains("instructions"), "{err}");
     }
 
     #[test]

@@ -41,6 +41,8 @@ fn run_fixture(energy_j: f64) -> RunResult {
         environment: None,
         pair: None,
         sci: Default::default(),
+        instructions_per_op: None,
+        counts: None,
     };
     RunResult {
         schema_version: SCHEMA_VERSION,
@@ -81,6 +83,9 @@ fn run_fixture(energy_j: f64) -> RunResult {
             histogram: String::new(),
             repetitions: vec![rep],
             sci: Default::default(),
+            instructions_per_op: None,
+            cache_misses_per_op: None,
+            wall_clock_meaningful: None,
         }],
         ab: None,
         sci: None,

@@ -839,3 +839,133 @@ fn sci_per_op_is_compared_when_both_runs_have_it_with_the_same_inputs() {
             .all(|w| w.metrics.iter().all(|m| m.metric != Metric::Sci))
     );
 }
+
+/// `base.json` turned into a `--meter instructions` run: every repetition counted, `per_op` instructions per op (times
+/// a few parts per million of jitter, as Callgrind shows between repetitions), the wall clock marked meaningless, and
+/// other processes' CPU use set to `neighbour` cores.
+fn counted(per_op: f64, neighbour: f64) -> harness::record::schema::RunResult {
+    use harness::record::schema::{CacheMissCounts, InstructionCounts};
+    let mut run = load_run(&fixture("base.json")).expect("base fixture loads");
+    for w in &mut run.workloads {
+        w.wall_clock_meaningful = Some(false);
+        w.instructions_per_op = Some(per_op);
+        for (i, r) in w.repetitions.iter_mut().enumerate() {
+            let p = per_op * (1.0 + 2e-6 * i as f64);
+            r.instructions_per_op = Some(p);
+            r.counts = Some(InstructionCounts {
+                instructions: (p * r.ops as f64) as u64,
+                cache_misses: Some(CacheMissCounts { l1: 10, ll: 1 }),
+            });
+            // The estimate is proportional to the count.
+            let j = p * 1e-9;
+            let a = r.attributable.as_mut().expect("attributable");
+            a.energy_j_per_op = j;
+            a.emissions_g_per_op = j * 1e-4;
+            if let Some(env) = r.environment.as_mut() {
+                env.other_cpu_cores = Some(neighbour);
+            }
+        }
+    }
+    run
+}
+
+#[test]
+fn counted_runs_are_gated_deterministically_at_half_a_percent() {
+    use harness::compare::TestMethod;
+    let settings = CompareSettings::default();
+    let base = counted(1_000_000.0, 0.0);
+    let verdict = |cand: &harness::record::schema::RunResult| {
+        compare(&base, "base", cand, "cand", settings).expect("comparable")
+    };
+    // A/A with a neighbour using a whole core during the candidate: unchanged (a count cannot be disturbed).
+    let aa = verdict(&counted(1_000_000.0, 1.0));
+    assert_eq!(aa.verdict, Verdict::Unchanged, "{:#?}", aa.workloads);
+    let w = &aa.workloads[0];
+    assert_eq!(w.method, TestMethod::Deterministic);
+    assert_eq!(
+        w.metrics.iter().map(|m| m.metric).collect::<Vec<_>>(),
+        Metric::COUNTED
+    );
+    assert!(
+        !aa.warnings.iter().any(|w| w.contains("ENVIRONMENT")),
+        "{:?}",
+        aa.warnings
+    );
+    // +1 % (spin:101000 against spin:100000) and +0.6 % are regressed; +0.4 % is within the band.
+    for (factor, expected) in [
+        (1.01, Verdict::Regressed),
+        (1.006, Verdict::Regressed),
+        (1.004, Verdict::Unchanged),
+        (0.99, Verdict::Improved),
+    ] {
+        let c = verdict(&counted(1_000_000.0 * factor, 0.0));
+        let m = &c.workloads[0].metrics[0];
+        assert_eq!(
+            (m.metric, m.verdict),
+            (Metric::InstructionsPerOp, expected),
+            "{factor}: {}",
+            m.reason
+        );
+        assert!(m.reason.contains("deterministic count"), "{}", m.reason);
+        assert_eq!(m.threshold, 0.005);
+        assert_eq!(
+            verdict_of(&c, "spin:1000000", Metric::EnergyPerOp),
+            expected,
+            "{factor}"
+        );
+    }
+    // --threshold instructions=2% lets +1 % through.
+    let wide = CompareSettings {
+        thresholds: "instructions=2%".parse().expect("parses"),
+        ..settings
+    };
+    let c = compare(&base, "b", &counted(1_010_000.0, 0.0), "c", wide).expect("comparable");
+    assert_eq!(c.verdict, Verdict::Unchanged);
+}
+
+#[test]
+fn every_output_carries_the_instruction_count() {
+    let base = counted(1_000_000.0, 0.0);
+    let cand = counted(1_010_000.0, 0.0);
+    let c = compare(&base, "base", &cand, "cand", CompareSettings::default()).expect("comparable");
+    let json = String::from_utf8(harness::export::json::render(&c).expect("json")).expect("utf8");
+    assert!(
+        json.contains("\"instructions_per_op\"") && json.contains("deterministic"),
+        "{json}"
+    );
+    let md = String::from_utf8(harness::export::markdown::render(&c)).expect("utf8");
+    assert!(
+        md.contains("instructions / op") && md.contains("regressed"),
+        "{md}"
+    );
+    let table = String::from_utf8(harness::export::diff_table::render(&c, false)).expect("utf8");
+    assert!(table.contains("instructions / op"), "{table}");
+    let bmf = String::from_utf8(harness::export::bmf::render(&cand).expect("bmf")).expect("utf8");
+    let bmf: serde_json::Value = serde_json::from_str(&bmf).expect("bmf json");
+    let spin = &bmf["spin:1000000"];
+    assert!(
+        (spin["instructions_per_op"]["value"]
+            .as_f64()
+            .expect("value")
+            - 1_010_000.0)
+            .abs()
+            < 10.0,
+        "{spin}"
+    );
+    assert!(
+        spin.get("latency_p50_s").is_none(),
+        "Valgrind's wall clock is left out: {spin}"
+    );
+    let html = harness::export::html::render(&harness::export::html::ReportInput {
+        run: &cand,
+        run_label: "cand",
+        baseline: Some((&base, &c)),
+        alpha: 0.05,
+    })
+    .expect("html");
+    let html = String::from_utf8(html).expect("utf8");
+    assert!(
+        html.contains("instructions / op"),
+        "the HTML verdict table lists the count"
+    );
+}

@@ -186,6 +186,7 @@ fn merge_workload(name: &str, runs: &[RunResult]) -> Result<WorkloadResult, Merg
     let histogram = merge_histograms(name, parts.iter().map(|(w, _)| w.histogram.as_str()))?;
     let [gross, net, em_gross, em_net] = sums;
     let attributable = attributable_totals(&parts);
+    let counted = crate::runner::counted::Totals::of(&repetitions);
     Ok(WorkloadResult {
         name: name.to_string(),
         ops,
@@ -206,6 +207,9 @@ fn merge_workload(name: &str, runs: &[RunResult]) -> Result<WorkloadResult, Merg
             detail: e.to_string(),
         })?,
         sci: crate::sci::merge_workloads(&parts.iter().map(|(w, _)| *w).collect::<Vec<_>>()),
+        instructions_per_op: counted.instructions_per_op,
+        cache_misses_per_op: counted.cache_misses_per_op,
+        wall_clock_meaningful: first.wall_clock_meaningful,
         repetitions,
     })
 }
@@ -284,6 +288,8 @@ mod tests {
             environment: None,
             pair: None,
             sci: Default::default(),
+            instructions_per_op: None,
+            counts: None,
         }
     }
 
@@ -306,6 +312,9 @@ mod tests {
             histogram: histogram_of(latencies),
             repetitions: vec![sample(ops, energy, energy / 2.0, 1.0)],
             sci: Default::default(),
+            instructions_per_op: None,
+            cache_misses_per_op: None,
+            wall_clock_meaningful: None,
         };
         RunResult {
             schema_version: SCHEMA_VERSION,
@@ -362,6 +371,32 @@ mod tests {
         assert_eq!(m.warnings, ["fake meter", "merged by ab"]);
         assert_eq!(m.finished_at.as_deref(), Some("2026-01-01T00:00:0300Z"));
         assert!((m.idle.as_ref().expect("idle").power_w - 200.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn counted_runs_merge_their_instructions_as_a_ratio_of_totals() {
+        use crate::record::schema::{CacheMissCounts, InstructionCounts};
+        let counted = |ops: u64, instructions: u64, ll: u64| {
+            let mut r = run(ops, 1.0, 400.0, &[100]);
+            let w = &mut r.workloads[0];
+            w.wall_clock_meaningful = Some(false);
+            w.repetitions[0].counts = Some(InstructionCounts {
+                instructions,
+                cache_misses: Some(CacheMissCounts { l1: 2 * ll, ll }),
+            });
+            w.repetitions[0].instructions_per_op = Some(instructions as f64 / ops as f64);
+            r
+        };
+        let m = merge_runs(&[counted(10, 1000, 1), counted(30, 5000, 3)], "n").expect("merges");
+        let w = &m.workloads[0];
+        // 6000 instructions over 40 ops = 150 (the mean of 100 and 166.7 would be 133.3).
+        assert_eq!(w.instructions_per_op, Some(150.0));
+        let misses = w.cache_misses_per_op.expect("misses");
+        assert!((misses.ll - 0.1).abs() < 1e-12 && (misses.l1 - 0.2).abs() < 1e-12);
+        assert_eq!(w.wall_clock_meaningful, Some(false));
+        // Energy-metered runs have none of it.
+        let plain = merge_runs(&[run(1, 1.0, 1.0, &[])], "n").expect("merges");
+        assert_eq!(plain.workloads[0].instructions_per_op, None);
     }
 
     #[test]

@@ -18,6 +18,7 @@ pub(super) const BENCH_EXAMPLES: &str = "Examples:
   harness bench --meter rapl --powercap-root /host/sys/class/powercap   # RAPL through a bind mount
   harness bench --target http://127.0.0.1:8001 --server-pid 4242   # end to end against `workloads serve`
   harness bench --target http://127.0.0.1:8080 --workload get:/,get:/health   # any other HTTP server
+  harness bench --meter instructions --workload spin:100000 --ops 20   # instructions per op under Valgrind
   harness bench --workload spin:1000000 --push http://127.0.0.1:9091 --remote-write http://127.0.0.1:9090/api/v1/write
 Exit codes: 0 ok; 2 the harness failed (bad option, I/O, a workload's error rate above --max-error-rate).";
 
@@ -88,6 +89,10 @@ pub struct BenchArgs {
     /// After the result file is written, push the run's metrics to this Pushgateway (see `harness push --help`).
     #[arg(long, value_name = "URL")]
     pub push: Option<String>,
+    /// With --meter instructions: do not simulate the caches (faster; no L1/last-level miss counts, and the energy
+    /// estimate counts instructions only).
+    #[arg(long)]
+    pub no_cache_sim: bool,
     #[command(flatten)]
     pub push_flags: PushFlags,
     #[command(flatten)]

@@ -13,9 +13,10 @@ use std::path::PathBuf;
 #[command(next_help_heading = "Meter")]
 pub struct MeterArgs {
     /// Meter: auto (best available: rapl, nvml, else the CodeCarbon-compatible model estimate), rapl, nvml, model,
-    /// or fake (a constant power for tests, always labelled fake).
+    /// fake (a constant power for tests, always labelled fake), or, for `bench` and `ab`, instructions (counts
+    /// instructions per op under Valgrind: deterministic, for gating pull requests; energy is then an estimate).
     #[arg(long, default_value = "auto", value_parser = parse_meter)]
-    pub meter: MeterChoice,
+    pub meter: MeterFlag,
     /// Powercap sysfs root where the RAPL zones live (e.g. a bind mount in a container).
     #[arg(long, default_value = DEFAULT_POWERCAP_ROOT, env = "HARNESS_POWERCAP_ROOT", value_name = "DIR")]
     pub powercap_root: PathBuf,
@@ -39,8 +40,30 @@ pub struct MeterArgs {
     pub proc_root: PathBuf,
 }
 
-fn parse_meter(s: &str) -> Result<MeterChoice, String> {
+/// `--meter`: an energy meter, or the instruction counter (`bench` and `ab` only).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MeterFlag {
+    Energy(MeterChoice),
+    /// `--meter instructions`: instructions per op under Valgrind ([`crate::runner::counted`]).
+    Instructions,
+}
+
+impl std::fmt::Display for MeterFlag {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            MeterFlag::Energy(c) => c.fmt(f),
+            MeterFlag::Instructions => f.write_str("instructions"),
+        }
+    }
+}
+
+fn parse_meter(s: &str) -> Result<MeterFlag, String> {
+    if s == "instructions" {
+        return Ok(MeterFlag::Instructions);
+    }
     s.parse()
+        .map(MeterFlag::Energy)
+        .map_err(|e: String| format!("{e}, or instructions (bench and ab only)"))
 }
 
 /// Where the run's grid carbon intensity comes from.

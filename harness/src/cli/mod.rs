@@ -21,7 +21,7 @@ pub mod train;
 
 pub use bench::{BenchArgs, OutputFormat};
 pub use embodied::EmbodiedArgs;
-pub use measure::{IntensityArgs, MeasureArgs, MeterArgs};
+pub use measure::{IntensityArgs, MeasureArgs, MeterArgs, MeterFlag};
 pub use monitor::{MetersArgs, MonitorArgs, ReportFormat};
 pub use train::{TrainArgs, TrainModel};
 
@@ -189,7 +189,8 @@ pub struct CompareArgs {
     /// Family-wise significance level (Holm–Bonferroni across all metrics); intervals are at 1 - alpha.
     #[arg(long, default_value_t = crate::compare::DEFAULT_ALPHA)]
     pub alpha: crate::compare::Alpha,
-    /// Noise threshold: `5%` for every metric, or per group `energy=3%,emissions=3%,latency=5%,throughput=3%`.
+    /// Noise threshold: `5%` for every measured metric, or per group `energy=3%,emissions=3%,latency=5%,throughput=3%`;
+    /// `instructions=0.5%` is the default band of `--meter instructions` runs (a bare `5%` leaves it; `all=5%` sets it).
     #[arg(long, default_value = "3%")]
     pub threshold: Thresholds,
     /// Give energy and emissions verdicts even when the machines or meter sources differ.

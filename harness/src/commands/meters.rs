@@ -63,11 +63,27 @@ pub fn summary(considered: &[MeterStatus]) -> Vec<String> {
     lines
 }
 
+/// The line about `--meter instructions`: whether Valgrind runs here (`valgrind --version`), and how to install it
+/// when it does not.
+pub fn instructions_line(valgrind: &Result<String, String>) -> String {
+    match valgrind {
+        Ok(version) => format!(
+            "Instruction counter (--meter instructions): yes, {version} (Callgrind; deterministic counts per op)"
+        ),
+        Err(why) => format!("Instruction counter (--meter instructions): no. {why}"),
+    }
+}
+
 /// The width the table output fits in.
 pub const TERMINAL_WIDTH: usize = 100;
 
 /// The table, the summary and the `auto` line, each line at most `width` characters (words longer than that aside).
-pub fn render_table(considered: &[MeterStatus], auto_uses: &str, width: usize) -> String {
+pub fn render_table(
+    considered: &[MeterStatus],
+    auto_uses: &str,
+    valgrind: &Result<String, String>,
+    width: usize,
+) -> String {
     let rows: Vec<Row> = considered.iter().map(row).collect();
     let mut table = Table::new(rows);
     table.with(Style::modern()).with(
@@ -76,7 +92,8 @@ pub fn render_table(considered: &[MeterStatus], auto_uses: &str, width: usize) -
             .keep_words(true),
     );
     let mut out = table.to_string();
-    let summary = summary(considered);
+    let mut summary = summary(considered);
+    summary.push(instructions_line(valgrind));
     let auto = format!("--meter auto uses: {auto_uses}");
     for line in summary.iter().chain(std::iter::once(&auto)) {
         for wrapped in wrap_words(line, width) {
@@ -110,6 +127,7 @@ fn wrap_words(text: &str, width: usize) -> Vec<String> {
 pub fn run(args: MetersArgs) -> anyhow::Result<ExitCode> {
     let config = metering::meter_plan(&args.meter)?.config;
     let selection = select(MeterChoice::Auto, &config)?;
+    let valgrind = crate::runner::counted::valgrind_version();
     match args.format {
         ReportFormat::Json => {
             let meters: Vec<_> = selection
@@ -121,6 +139,10 @@ pub fn run(args: MetersArgs) -> anyhow::Result<ExitCode> {
                 "meters": meters,
                 "auto_uses": selection.used_sources(),
                 "warnings": selection.warnings,
+                "instructions": {
+                    "available": valgrind.is_ok(),
+                    "detail": valgrind.as_ref().unwrap_or_else(|e| e),
+                },
             });
             println!("{}", serde_json::to_string_pretty(&out)?);
         }
@@ -128,7 +150,7 @@ pub fn run(args: MetersArgs) -> anyhow::Result<ExitCode> {
             let used = selection.used_sources();
             println!(
                 "{}",
-                render_table(&selection.considered, &used, TERMINAL_WIDTH)
+                render_table(&selection.considered, &used, &valgrind, TERMINAL_WIDTH)
             );
         }
     }
@@ -149,7 +171,16 @@ mod tests {
             (os error 13); since Linux 5.10 energy_uj is root-only: run `sudo chmod o+r \
             /sys/class/powercap/intel-rapl:*/energy_uj` or run the harness as root, or use --meter model"
             .repeat(2);
-        let out = render_table(&considered, &selection.used_sources(), TERMINAL_WIDTH);
+        let missing = Err(format!(
+            "Valgrind is not installed (No such file or directory (os error 2)); {}",
+            crate::runner::counted::INSTALL_HINT
+        ));
+        let out = render_table(
+            &considered,
+            &selection.used_sources(),
+            &missing,
+            TERMINAL_WIDTH,
+        );
         for line in out.lines() {
             assert!(
                 line.chars().count() <= TERMINAL_WIDTH,
@@ -159,6 +190,10 @@ mod tests {
         }
         assert!(out.contains("--meter auto uses:"), "{out}");
         assert!(out.contains("Permission"), "{out}");
+        assert!(out.contains("--meter instructions): no."), "{out}");
+        assert!(out.contains("apt-get install -y valgrind"), "{out}");
+        let found = instructions_line(&Ok("valgrind-3.19.0".to_string()));
+        assert!(found.contains("yes, valgrind-3.19.0"), "{found}");
     }
 
     #[test]

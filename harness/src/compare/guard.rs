@@ -24,7 +24,7 @@ impl Block {
 
     /// "latency and throughput", "all"... (as in "all verdicts are inconclusive")
     pub fn describe_groups(&self) -> String {
-        if self.groups.len() == 4 {
+        if self.groups.len() >= 4 {
             return "all".to_string();
         }
         let names: Vec<&str> = self
@@ -35,6 +35,7 @@ impl Block {
                 MetricGroup::Emissions => "emissions",
                 MetricGroup::Latency => "latency",
                 MetricGroup::Throughput => "throughput",
+                MetricGroup::Instructions => "instructions",
             })
             .collect();
         names.join(" and ")

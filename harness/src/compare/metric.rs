@@ -22,6 +22,9 @@ pub enum Metric {
     /// SCI per op (ISO/IEC 21031): operational plus embodied emissions per successful op.
     #[serde(rename = "sci_g_per_op")]
     Sci,
+    /// `--meter instructions`: instructions executed per op (a count, deterministic).
+    #[serde(rename = "instructions_per_op")]
+    InstructionsPerOp,
 }
 
 impl Metric {
@@ -36,6 +39,14 @@ impl Metric {
         Metric::Throughput,
     ];
 
+    /// What `compare` tests for workloads measured with `--meter instructions` (both sides counted): the count and
+    /// the energy estimate from it, all deterministic; the wall clock under Valgrind means nothing.
+    pub const COUNTED: [Metric; 3] = [
+        Metric::InstructionsPerOp,
+        Metric::EnergyPerOp,
+        Metric::EmissionsPerOp,
+    ];
+
     /// Machine name, ending in the unit (`energy_j_per_op`).
     pub fn key(self) -> &'static str {
         match self {
@@ -46,6 +57,7 @@ impl Metric {
             Metric::LatencyP99 => "latency_p99_s",
             Metric::Throughput => "throughput_ops_per_s",
             Metric::Sci => "sci_g_per_op",
+            Metric::InstructionsPerOp => "instructions_per_op",
         }
     }
 
@@ -59,16 +71,18 @@ impl Metric {
             Metric::LatencyP99 => "latency p99",
             Metric::Throughput => "throughput",
             Metric::Sci => "SCI / op",
+            Metric::InstructionsPerOp => "instructions / op",
         }
     }
 
-    /// Base SI unit of the values: `J`, `gCO2e`, `s`, `ops/s`.
+    /// Base SI unit of the values: `J`, `gCO2e`, `s`, `ops/s`, `instr` (instructions).
     pub fn unit(self) -> &'static str {
         match self {
             Metric::EnergyPerOp => "J",
             Metric::EmissionsPerOp | Metric::Sci => "gCO2e",
             Metric::LatencyP50 | Metric::LatencyP95 | Metric::LatencyP99 => "s",
             Metric::Throughput => "ops/s",
+            Metric::InstructionsPerOp => "instr",
         }
     }
 
@@ -79,6 +93,7 @@ impl Metric {
             Metric::EmissionsPerOp | Metric::Sci => MetricGroup::Emissions,
             Metric::LatencyP50 | Metric::LatencyP95 | Metric::LatencyP99 => MetricGroup::Latency,
             Metric::Throughput => MetricGroup::Throughput,
+            Metric::InstructionsPerOp => MetricGroup::Instructions,
         }
     }
 
@@ -131,6 +146,7 @@ impl Metric {
             Metric::LatencyP99 => rep.latency_s.p99,
             Metric::Throughput => rep.throughput_ops_per_s,
             Metric::Sci => rep.sci.sci_g_per_op.unwrap_or(f64::NAN),
+            Metric::InstructionsPerOp => rep.instructions_per_op.unwrap_or(f64::NAN),
         }
     }
 }
@@ -158,6 +174,17 @@ impl EnergyBasis {
     }
 }
 
+/// True when every repetition of both sides was counted (`--meter instructions`): then `compare` tests
+/// [`Metric::COUNTED`] with the deterministic rule.
+pub fn counted(base: &[RepetitionSample], cand: &[RepetitionSample]) -> bool {
+    !base.is_empty()
+        && !cand.is_empty()
+        && base
+            .iter()
+            .chain(cand)
+            .all(|r| r.instructions_per_op.is_some())
+}
+
 /// Groups of metrics sharing one noise threshold (`--threshold energy=3%,latency=5%`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -166,4 +193,6 @@ pub enum MetricGroup {
     Emissions,
     Latency,
     Throughput,
+    /// `instructions_per_op`, and under `--meter instructions` the energy estimate from it.
+    Instructions,
 }

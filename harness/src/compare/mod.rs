@@ -14,6 +14,11 @@
 //! | yes | wholly inside the band | Unchanged (change within noise) |
 //! | yes | straddles a band edge | Inconclusive |
 //!
+//! Runs of `--meter instructions` (every repetition of both sides counted) are not tested statistically: their
+//! instruction counts are deterministic, so [`decide_counted`] compares the means against the `instructions` band
+//! (default 0.5 %) for `instructions_per_op` and the energy estimate from it; latency and throughput under Valgrind
+//! are not compared, and the environment guard does not apply (a neighbour cannot change a count).
+//!
 //! Inconclusive is also the verdict when a metric cannot be tested (fewer than two repetitions, a zero or non-finite
 //! value) and, for energy and emissions, when the runs come from different machines or meter sources (the machine
 //! guard) unless cross-machine comparison is allowed. Throughput is higher-is-better; every other metric lower-is-better.
@@ -35,7 +40,9 @@ mod verdict;
 
 pub use metric::{EnergyBasis, Metric, MetricGroup};
 pub use thresholds::{Alpha, DEFAULT_ALPHA, DEFAULT_THRESHOLD, Thresholds};
-pub use verdict::{Change, MetricComparison, TestMethod, Verdict, decide, display_mean, overall};
+pub use verdict::{
+    Change, MetricComparison, TestMethod, Verdict, decide, decide_counted, display_mean, overall,
+};
 
 use crate::record::schema::{RunResult, WorkloadResult};
 use serde::Serialize;
@@ -194,8 +201,15 @@ pub fn compare(
                 "not comparable across machines or meter sources (machine guard)".into(),
             ));
         }
-        env_missing |= !environment::recorded(&b.repetitions, &c.repetitions);
-        for block in environment::environment_guard(&b.repetitions, &c.repetitions) {
+        // Counts are immune to what else runs: the environment guard does not apply to them.
+        let counted = metric::counted(&b.repetitions, &c.repetitions);
+        env_missing |= !counted && !environment::recorded(&b.repetitions, &c.repetitions);
+        let env_blocks = if counted {
+            Vec::new()
+        } else {
+            environment::environment_guard(&b.repetitions, &c.repetitions)
+        };
+        for block in env_blocks {
             warnings.push(format!(
                 "ENVIRONMENT: workload {name}: {}: {} verdicts are inconclusive",
                 block.reason,
@@ -208,6 +222,7 @@ pub fn compare(
             candidate: &c.repetitions,
             basis: EnergyBasis::for_samples(&b.repetitions, &c.repetitions),
             paired: paired && verdict::pairs_of(&b.repetitions, &c.repetitions).is_some(),
+            counted,
         };
         let sci_inputs_differ = sci_inputs_differ(base, candidate);
         if sci_inputs_differ {
@@ -215,7 +230,12 @@ pub fn compare(
                 "SCI: workload {name}: the runs' embodied inputs differ (TE, EL or RS): sci_g_per_op is not compared"
             ));
         }
-        let metrics = Metric::ALL
+        let tested: &[Metric] = if counted {
+            &Metric::COUNTED
+        } else {
+            &Metric::ALL
+        };
+        let metrics = tested
             .iter()
             .filter(|m| m.recorded_in(&b.repetitions) && m.recorded_in(&c.repetitions))
             .filter(|m| !(sci_inputs_differ && **m == Metric::Sci))
@@ -225,7 +245,9 @@ pub fn compare(
             name: (*name).clone(),
             verdict: Verdict::Unchanged,
             energy_basis: input.basis,
-            method: if input.paired {
+            method: if counted {
+                TestMethod::Deterministic
+            } else if input.paired {
                 TestMethod::Paired
             } else {
                 TestMethod::Welch

@@ -7,7 +7,7 @@
 //! | `warmup_s` | latency, throughput | a cold start shows in the first repetition's latency and throughput |
 //! | `concurrency`, `rate_ops_per_s` | every metric | a different load shape changes queueing (latency, throughput) and contention, hence CPU time and energy per op |
 //! | `target` | every metric | a different system under test |
-//! | `build_profile` | every metric | a debug build is a different program |
+//! | `build_profile` | every metric, instruction counts too | a debug build is a different program |
 //! | `meter`, `attribution`, the used meters' details | energy, emissions | a different meter or rule measures something else |
 //! | `repetitions` | none (warning only) | the tests account for sample sizes |
 
@@ -22,6 +22,15 @@ const ALL: &[MetricGroup] = &[
     MetricGroup::Emissions,
     MetricGroup::Latency,
     MetricGroup::Throughput,
+];
+
+/// Every metric, instruction counts included: what a different program moves.
+const WHOLE_PROGRAM: &[MetricGroup] = &[
+    MetricGroup::Energy,
+    MetricGroup::Emissions,
+    MetricGroup::Latency,
+    MetricGroup::Throughput,
+    MetricGroup::Instructions,
 ];
 
 fn show<T: std::fmt::Debug>(v: &Option<T>) -> String {
@@ -104,7 +113,13 @@ pub(super) fn settings_guard(base: &RunResult, cand: &RunResult) -> (Vec<Block>,
         &mut out,
     );
     if let (Some(bp), Some(cp)) = (&b.build_profile, &c.build_profile) {
-        differs("the build profile", bp.clone(), cp.clone(), ALL, &mut out);
+        differs(
+            "the build profile",
+            bp.clone(),
+            cp.clone(),
+            WHOLE_PROGRAM,
+            &mut out,
+        );
     }
     differs(
         "the meter (config.meter)",

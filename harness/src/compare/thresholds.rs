@@ -13,6 +13,10 @@ use std::str::FromStr;
 pub const DEFAULT_ALPHA: Alpha = Alpha(0.05);
 /// Default noise threshold: 3 %.
 pub const DEFAULT_THRESHOLD: f64 = 0.03;
+/// Default band for instruction counts (`--meter instructions`): 0.5 %. The counts are deterministic (repeat runs
+/// agree within 0.01 %, bench-results/README.md), so the band only has to absorb harmless code-layout shifts; a +0.5 %
+/// change sits on its edge and +0.6 % is caught.
+pub const DEFAULT_INSTRUCTIONS_THRESHOLD: f64 = 0.005;
 
 /// Noise thresholds per metric group, as fractions (0.03 = 3 %).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -21,11 +25,16 @@ pub struct Thresholds {
     pub emissions: f64,
     pub latency: f64,
     pub throughput: f64,
+    /// `instructions_per_op` and, for counted runs, the energy estimate from it.
+    pub instructions: f64,
 }
 
 impl Default for Thresholds {
     fn default() -> Self {
-        Self::uniform(DEFAULT_THRESHOLD)
+        Self {
+            instructions: DEFAULT_INSTRUCTIONS_THRESHOLD,
+            ..Self::uniform(DEFAULT_THRESHOLD)
+        }
     }
 }
 
@@ -36,6 +45,7 @@ impl Thresholds {
             emissions: t,
             latency: t,
             throughput: t,
+            instructions: t,
         }
     }
 
@@ -45,11 +55,13 @@ impl Thresholds {
             MetricGroup::Emissions => self.emissions,
             MetricGroup::Latency => self.latency,
             MetricGroup::Throughput => self.throughput,
+            MetricGroup::Instructions => self.instructions,
         }
     }
 }
 
-/// `--threshold` syntax: `5%` (every metric) or `energy=3%,latency=5%` (named groups; others keep the default 3 %).
+/// `--threshold` syntax: `5%` (every metric but the instruction count, which keeps 0.5 %), `all=5%` (every metric), or
+/// `energy=3%,latency=5%,instructions=0.2%` (named groups; the others keep their defaults).
 impl FromStr for Thresholds {
     type Err = String;
 
@@ -57,7 +69,13 @@ impl FromStr for Thresholds {
         let mut out = Thresholds::default();
         for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
             match part.split_once('=') {
-                None => out = Thresholds::uniform(parse_percent(part)?),
+                // A bare band is for the measured metrics; the count's band stays (it is 6× tighter by nature).
+                None => {
+                    out = Thresholds {
+                        instructions: out.instructions,
+                        ..Thresholds::uniform(parse_percent(part)?)
+                    }
+                }
                 Some((key, value)) => {
                     let v = parse_percent(value.trim())?;
                     match key.trim() {
@@ -65,10 +83,11 @@ impl FromStr for Thresholds {
                         "emissions" => out.emissions = v,
                         "latency" => out.latency = v,
                         "throughput" => out.throughput = v,
+                        "instructions" => out.instructions = v,
                         "all" => out = Thresholds::uniform(v),
                         other => {
                             return Err(format!(
-                                "unknown metric `{other}` in --threshold; use energy, emissions, latency, throughput or all (e.g. energy=3%,latency=5%)"
+                                "unknown metric `{other}` in --threshold; use energy, emissions, latency, throughput, instructions or all (e.g. energy=3%,instructions=0.5%)"
                             ));
                         }
                     }
@@ -152,7 +171,17 @@ mod tests {
             (0.02, 0.05, 0.03, 0.03)
         );
         let u: Thresholds = "10%".parse().expect("parses");
-        assert_eq!(u, Thresholds::uniform(0.1));
+        assert_eq!(
+            u,
+            Thresholds {
+                instructions: DEFAULT_INSTRUCTIONS_THRESHOLD,
+                ..Thresholds::uniform(0.1)
+            }
+        );
+        let all: Thresholds = "all=10%".parse().expect("parses");
+        assert_eq!(all, Thresholds::uniform(0.1));
+        // The CLI default `3%` keeps the count's 0.5 % band.
+        assert_eq!("3%".parse::<Thresholds>(), Ok(Thresholds::default()));
         assert!(
             "energy=3"
                 .parse::<Thresholds>()
@@ -166,6 +195,13 @@ mod tests {
                 .contains("unknown metric `power`")
         );
         assert!("energy=-1%".parse::<Thresholds>().is_err());
+        assert_eq!(t.instructions, DEFAULT_INSTRUCTIONS_THRESHOLD);
+        let i: Thresholds = "instructions=0.2%".parse().expect("parses");
+        assert_eq!((i.instructions, i.energy), (0.002, 0.03));
+        assert_eq!(
+            Thresholds::default().for_metric(Metric::InstructionsPerOp),
+            0.005
+        );
     }
 
     #[test]

@@ -112,6 +112,8 @@ pub enum TestMethod {
     Welch,
     /// Paired t-test on per-pair log ratios: interleaved `harness ab` pairs ([`crate::stats::paired`]).
     Paired,
+    /// No test: counted metrics (`--meter instructions`) are deterministic, the band alone decides ([`decide_counted`]).
+    Deterministic,
 }
 
 /// Both sides' repetitions of one workload and how to read them.
@@ -122,6 +124,8 @@ pub(super) struct SideSamples<'a> {
     pub basis: EnergyBasis,
     /// Test pairs (both runs come from one `harness ab` session and their repetitions carry pair numbers).
     pub paired: bool,
+    /// Both sides were counted (`--meter instructions`): the deterministic rule ([`decide_counted`]) decides.
+    pub counted: bool,
 }
 
 /// The base and candidate repetitions that ran in the same pair, matched by pair number; `None` unless every
@@ -190,6 +194,26 @@ pub(super) fn test_metric(
         candidate_samples: cv,
         test: None,
     };
+    if s.counted {
+        out.threshold = settings.thresholds.instructions;
+        let reasons: Vec<&str> = blocks
+            .iter()
+            .filter(|b| b.covers(metric))
+            .map(|b| b.reason.as_str())
+            .collect();
+        match decide_counted(&out.base_samples, &out.candidate_samples, out.threshold) {
+            Ok((change, verdict, reason)) => {
+                out.change = Some(change);
+                if reasons.is_empty() {
+                    (out.verdict, out.reason) = (verdict, reason);
+                } else {
+                    out.reason = reasons.join("; ");
+                }
+            }
+            Err(e) => out.reason = format!("cannot test: {e}"),
+        }
+        return out;
+    }
     match run_test(metric, s, settings.alpha.get()) {
         Ok(t) => {
             let (lower, upper) = t.relative_interval();
@@ -296,6 +320,76 @@ pub fn decide(
     }
 }
 
+/// The rule for counted metrics (`--meter instructions`), where repetitions agree to a few parts per million and a
+/// t-test has nothing to work with: the change is the ratio of the geometric means; beyond `±threshold` it is
+/// regressed or improved, within it unchanged. The interval is the range of per-repetition ratios (every candidate
+/// against every base repetition). When a side's own repetitions spread over more than the band, the count is not
+/// deterministic (a workload whose ops differ from one another) and the verdict is inconclusive. Errors: no finite,
+/// positive values on a side.
+pub fn decide_counted(
+    base: &[f64],
+    cand: &[f64],
+    threshold: f64,
+) -> Result<(Change, Verdict, String), String> {
+    let usable = |v: &[f64], side: &str| -> Result<Vec<f64>, String> {
+        let ok: Vec<f64> = v
+            .iter()
+            .copied()
+            .filter(|x| x.is_finite() && *x > 0.0)
+            .collect();
+        if ok.is_empty() || ok.len() != v.len() {
+            return Err(format!("{side}: a repetition has no positive count"));
+        }
+        Ok(ok)
+    };
+    let (b, c) = (usable(base, "base")?, usable(cand, "candidate")?);
+    let range = |v: &[f64]| {
+        let lo = v.iter().copied().fold(f64::INFINITY, f64::min);
+        let hi = v.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        (lo, hi)
+    };
+    let ((b_lo, b_hi), (c_lo, c_hi)) = (range(&b), range(&c));
+    let (Some(bm), Some(cm)) = (display_mean(&b), display_mean(&c)) else {
+        return Err("no values".to_string());
+    };
+    let change = Change {
+        relative: cm / bm - 1.0,
+        lower: c_lo / b_hi - 1.0,
+        upper: c_hi / b_lo - 1.0,
+    };
+    let pct = threshold * 100.0;
+    let spread = (b_hi / b_lo - 1.0).max(c_hi / c_lo - 1.0);
+    let shown = format!("{:+.3} %", change.relative * 100.0);
+    if spread > threshold {
+        return Ok((
+            change,
+            Verdict::Inconclusive,
+            format!(
+                "deterministic count, but a side's repetitions differ by {:.3} %, more than the {pct:.1}% band: \
+                 do the ops of this workload differ from one another?",
+                spread * 100.0
+            ),
+        ));
+    }
+    let band = threshold.ln_1p();
+    let log = change.relative.ln_1p();
+    let (verdict, how) = if log > band {
+        (Verdict::Regressed, "worse than")
+    } else if log < -band {
+        (Verdict::Improved, "better than")
+    } else {
+        (Verdict::Unchanged, "within")
+    };
+    Ok((
+        change,
+        verdict,
+        format!(
+            "deterministic count: {shown}, {how} the {pct:.1}% band (repetitions agree within {:.3} %)",
+            spread * 100.0
+        ),
+    ))
+}
+
 /// Combine verdicts: any Regressed wins, then Improved, then Inconclusive, else Unchanged.
 pub fn overall(verdicts: impl Iterator<Item = Verdict>) -> Verdict {
     let all: BTreeSet<Verdict> = verdicts.collect();
@@ -357,6 +451,36 @@ mod tests {
             decide(&t(band + 0.01, band + 0.05, 0.02), 0.01, 0.03, false).0,
             Verdict::Unchanged
         );
+    }
+
+    #[test]
+    fn counted_metrics_are_decided_by_the_band_alone() {
+        let base = [1_000_000.0, 1_000_010.0, 1_000_005.0];
+        let (c, v, reason) = decide_counted(&base, &[1_010_000.0; 3], 0.005).expect("decides");
+        assert_eq!(v, Verdict::Regressed, "{reason}");
+        assert!((c.relative - 0.01).abs() < 1e-4 && c.lower <= c.relative && c.relative <= c.upper);
+        assert!(reason.contains("deterministic"), "{reason}");
+        let (_, v, reason) = decide_counted(&base, &base, 0.005).expect("A/A");
+        assert_eq!(v, Verdict::Unchanged, "{reason}");
+        assert!(reason.contains("within the 0.5% band"), "{reason}");
+        assert_eq!(
+            decide_counted(&base, &[990_000.0; 2], 0.005).expect("x").1,
+            Verdict::Improved
+        );
+        // +0.6 % is caught by the default band, +0.4 % is not.
+        assert_eq!(
+            decide_counted(&base, &[1_006_100.0], 0.005).expect("x").1,
+            Verdict::Regressed
+        );
+        assert_eq!(
+            decide_counted(&base, &[1_004_000.0], 0.005).expect("x").1,
+            Verdict::Unchanged
+        );
+        // Repetitions that disagree by more than the band are not a deterministic count.
+        let (_, v, reason) = decide_counted(&[100.0, 120.0], &[100.0, 100.0], 0.005).expect("x");
+        assert_eq!(v, Verdict::Inconclusive, "{reason}");
+        assert!(decide_counted(&[f64::NAN], &[1.0], 0.005).is_err());
+        assert!(decide_counted(&[], &[1.0], 0.005).is_err());
     }
 
     #[test]

@@ -2,7 +2,8 @@
 //!
 //! Shape (<https://bencher.dev/docs/reference/bencher-metric-format/>): `{ "<benchmark>": { "<measure>": { "value": x,
 //! "lower_value": lo, "upper_value": hi } } }`. One benchmark per workload; one measure per compared metric, named as in
-//! `compare` (`energy_j_per_op`, `latency_p50_s`, ...). `value` is the mean over repetitions, the bounds their min and max.
+//! `compare` (`energy_j_per_op`, `latency_p50_s`, `instructions_per_op` for `--meter instructions`, ...). `value` is the
+//! mean over repetitions, the bounds their min and max.
 
 use crate::compare::Metric;
 use crate::record::schema::RunResult;
@@ -13,7 +14,10 @@ pub fn render(run: &RunResult) -> serde_json::Result<Vec<u8>> {
     let mut benchmarks = Map::new();
     for w in &run.workloads {
         let mut measures = Map::new();
-        for metric in Metric::ALL {
+        let timed = w.wall_clock_meaningful != Some(false);
+        let metrics = Metric::ALL.into_iter().chain([Metric::InstructionsPerOp]);
+        // Under `--meter instructions` the wall clock is Valgrind's: latency and throughput are left out.
+        for metric in metrics.filter(|m| timed || Metric::COUNTED.contains(m)) {
             let values: Vec<f64> = w
                 .repetitions
                 .iter()

@@ -130,6 +130,17 @@ fn details(out: &mut String, c: &Comparison) {
         );
         let _ = writeln!(out);
     }
+    if c.workloads
+        .iter()
+        .any(|w| w.method == crate::compare::TestMethod::Deterministic)
+    {
+        let _ = writeln!(
+            out,
+            "Counted workloads (`--meter instructions`): no test, instruction counts are deterministic; the change of the means is held against the instructions band {} (also for the energy estimate from the counts); latency and throughput measured under Valgrind are not compared.",
+            percent(t.instructions).trim_start_matches('+'),
+        );
+        let _ = writeln!(out);
+    }
     let _ = writeln!(
         out,
         "| workload | metric | n base | n candidate | p | p adjusted | reason |"

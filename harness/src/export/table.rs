@@ -62,10 +62,56 @@ fn row(w: &WorkloadResult) -> Row {
     }
 }
 
-/// The summary table of `run`'s workloads.
+/// The row of a workload counted by `--meter instructions`: the counts, and the energy marked as an estimate; no
+/// wall-clock columns (Valgrind's, not meaningful).
+#[derive(Debug, Tabled)]
+struct CountedRow {
+    workload: String,
+    #[tabled(rename = "instr/op")]
+    instructions: String,
+    #[tabled(rename = "L1 miss/op")]
+    l1: String,
+    #[tabled(rename = "LL miss/op")]
+    ll: String,
+    #[tabled(rename = "≈J/op (estimate)")]
+    j_per_op: String,
+    #[tabled(rename = "≈gCO2eq/op")]
+    g_per_op: String,
+    errors: String,
+}
+
+fn counted_row(w: &WorkloadResult) -> CountedRow {
+    let misses = |f: fn(&crate::record::schema::CacheMisses) -> f64| {
+        w.cache_misses_per_op
+            .as_ref()
+            .map_or_else(|| "-".to_string(), |m| sig(f(m)))
+    };
+    CountedRow {
+        workload: w.name.clone(),
+        instructions: w
+            .instructions_per_op
+            .map_or_else(|| "-".to_string(), |i| format!("{i:.0}")),
+        l1: misses(|m| m.l1),
+        ll: misses(|m| m.ll),
+        j_per_op: sig(w.energy_j_per_op),
+        g_per_op: sig(w.emissions_g_per_op),
+        errors: w.errors.to_string(),
+    }
+}
+
+/// The summary table of `run`'s workloads (counted columns when every workload was counted by `--meter
+/// instructions`).
 pub fn render(run: &RunResult, style: TableStyle) -> String {
-    let rows: Vec<Row> = run.workloads.iter().map(row).collect();
-    let mut table = Table::new(rows);
+    let counted = !run.workloads.is_empty()
+        && run
+            .workloads
+            .iter()
+            .all(|w| w.instructions_per_op.is_some());
+    let mut table = if counted {
+        Table::new(run.workloads.iter().map(counted_row))
+    } else {
+        Table::new(run.workloads.iter().map(row))
+    };
     match style {
         TableStyle::Terminal => table.with(Style::modern()),
         TableStyle::Markdown => table.with(Style::markdown()),
@@ -182,9 +228,22 @@ mod tests {
             histogram: String::new(),
             repetitions: vec![],
             sci: Default::default(),
+            instructions_per_op: None,
+            cache_misses_per_op: None,
+            wall_clock_meaningful: None,
         };
+        let mut counted = w.clone();
         let run = run_with(w);
         let md = render(&run, TableStyle::Markdown);
+        counted.instructions_per_op = Some(1_000_123.4);
+        counted.cache_misses_per_op =
+            Some(crate::record::schema::CacheMisses { l1: 12.5, ll: 0.25 });
+        let cmd = render(&run_with(counted), TableStyle::Markdown);
+        assert!(
+            cmd.contains("instr/op") && cmd.contains("1000123") && cmd.contains("0.250"),
+            "{cmd}"
+        );
+        assert!(cmd.contains("(estimate)") && !cmd.contains("p50"), "{cmd}");
         let lines: Vec<&str> = md.lines().collect();
         assert_eq!(lines.len(), 3, "{md}");
         assert_eq!(
@@ -206,6 +265,9 @@ mod tests {
     fn sci_and_model_bands_are_shown_with_the_functional_unit() {
         use crate::record::schema::{SciInputs, WorkloadSci};
         let mut run = run_with(WorkloadResult {
+            instructions_per_op: None,
+            cache_misses_per_op: None,
+            wall_clock_meaningful: None,
             name: "spin:1000".into(),
             ops: 10,
             errors: 0,

@@ -198,6 +198,45 @@ pub struct WorkloadResult {
     /// SCI per op and its parts; bounds of estimated energy.
     #[serde(flatten)]
     pub sci: WorkloadSci,
+    /// `--meter instructions`: instructions executed per successful op over all repetitions (ratio of totals),
+    /// counted by Valgrind's Callgrind on the thread that runs the ops. Deterministic: what `compare` gates on for
+    /// such runs. Absent for the energy meters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instructions_per_op: Option<f64>,
+    /// `--meter instructions` with the cache simulation: misses per op over all repetitions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cache_misses_per_op: Option<CacheMisses>,
+    /// False when the wall-clock figures (latency, throughput, `wall_s`) were measured under Valgrind and mean
+    /// nothing about the code's speed (`--meter instructions`). Absent: they are meaningful.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wall_clock_meaningful: Option<bool>,
+}
+
+/// Cache misses per op from Callgrind's cache simulation (`--meter instructions`), of a fixed reference cache
+/// (bench-results/README.md), so the numbers are the same on every machine.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct CacheMisses {
+    /// First-level misses, instruction and data (Callgrind's I1mr + D1mr + D1mw).
+    pub l1: f64,
+    /// Last-level misses, instruction and data (ILmr + DLmr + DLmw): the ones that reach memory.
+    pub ll: f64,
+}
+
+/// What `--meter instructions` counted in one repetition.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct InstructionCounts {
+    /// Instructions executed by the measured ops (Callgrind's `Ir`), harness loop included.
+    pub instructions: u64,
+    /// Cache misses (totals, not per op) when the cache simulation was on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cache_misses: Option<CacheMissCounts>,
+}
+
+/// Cache-miss totals of one repetition.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct CacheMissCounts {
+    pub l1: u64,
+    pub ll: u64,
 }
 
 /// One measured repetition: one sample for the statistics.
@@ -235,6 +274,12 @@ pub struct RepetitionSample {
     /// When the repetition ran, its intensity, SCI per op and embodied part.
     #[serde(flatten)]
     pub sci: RepetitionSci,
+    /// `--meter instructions`: instructions per successful op in this repetition (see the workload's field).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instructions_per_op: Option<f64>,
+    /// `--meter instructions`: the raw counts of this repetition.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub counts: Option<InstructionCounts>,
 }
 
 /// Attributable energy of one repetition (never part of the CodeCarbon totals, which use `energy_j`).

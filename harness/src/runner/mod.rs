@@ -17,8 +17,10 @@
 //! |---|---|
 //! | [`meter`] | the selected meters read as one set over a window, attributed to the measured process |
 //! | [`environment`] | what else ran during each repetition |
+//! | [`counted`] | `--meter instructions`: instructions per op counted under Valgrind, the energy estimated from them |
 //! | [`git`], [`machine`] | provenance recorded in every result file |
 
+pub mod counted;
 pub mod environment;
 pub mod git;
 pub mod machine;
@@ -197,6 +199,8 @@ pub fn sample(
         environment: Some(energy.environment),
         pair: None,
         sci: Default::default(),
+        instructions_per_op: None,
+        counts: None,
     }
 }
 
@@ -240,6 +244,9 @@ pub fn aggregate(
         energy_source: energy_source.to_string(),
         latency_s: latency_summary(merged.histogram()),
         histogram: encode_histogram(merged.histogram())?,
+        instructions_per_op: None,
+        cache_misses_per_op: None,
+        wall_clock_meaningful: None,
         repetitions: samples.to_vec(),
         sci: Default::default(),
     })

@@ -55,6 +55,8 @@ mod tests {
 
     fn workload(components: &[(&str, f64)]) -> WorkloadResult {
         let rep = RepetitionSample {
+            instructions_per_op: None,
+            counts: None,
             index: 0,
             ops: 10,
             errors: 0,
@@ -77,6 +79,9 @@ mod tests {
             sci: Default::default(),
         };
         WorkloadResult {
+            instructions_per_op: None,
+            cache_misses_per_op: None,
+            wall_clock_meaningful: None,
             name: "w".into(),
             ops: 10,
             errors: 0,

@@ -15,6 +15,8 @@ fn close(actual: f64, expected: f64) {
 /// formula that took the gross energy would fail).
 fn rep(ops: u64, wall_s: f64, attributable_j: f64) -> RepetitionSample {
     RepetitionSample {
+        instructions_per_op: None,
+        counts: None,
         index: 0,
         ops,
         errors: 0,
@@ -44,6 +46,9 @@ fn rep(ops: u64, wall_s: f64, attributable_j: f64) -> RepetitionSample {
 
 fn workload(reps: Vec<RepetitionSample>) -> WorkloadResult {
     WorkloadResult {
+        instructions_per_op: None,
+        cache_misses_per_op: None,
+        wall_clock_meaningful: None,
         name: "spin:1000".into(),
         ops: reps.iter().map(|r| r.ops).sum(),
         errors: 0,

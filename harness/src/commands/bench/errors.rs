@@ -72,6 +72,9 @@ mod tests {
             histogram: String::new(),
             repetitions: vec![],
             sci: Default::default(),
+            instructions_per_op: None,
+            cache_misses_per_op: None,
+            wall_clock_meaningful: None,
         }
     }
 

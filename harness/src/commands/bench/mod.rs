@@ -7,7 +7,9 @@ mod errors;
 mod plan;
 
 pub use errors::{error_rate, error_rate_failures};
-pub use plan::{BenchPlan, DEFAULT_DURATION, DEFAULT_OPEN_LOOP_IN_FLIGHT};
+pub use plan::{
+    BenchPlan, CountedPlan, DEFAULT_COUNTED_OPS, DEFAULT_DURATION, DEFAULT_OPEN_LOOP_IN_FLIGHT,
+};
 
 use crate::cli::{BenchArgs, OutputFormat};
 use crate::export::table::{self, TableStyle};
@@ -16,6 +18,7 @@ use crate::push::plan::push_and_report_async;
 use crate::record::emissions;
 use crate::record::schema::{IntensityInfo, RunResult, SCHEMA_VERSION};
 use crate::record::store::RunStore;
+use crate::runner::counted::{self, Counter};
 use crate::runner::meter::{self, MeterReport, RunMeter};
 use crate::runner::{self, EnergyContext, Schedule};
 use anyhow::Context as _;
@@ -29,6 +32,11 @@ use std::time::Duration;
 /// Parse, run, print; the exit code says whether the run was healthy.
 pub fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
     let plan = BenchPlan::from_args(&args)?;
+    if let Some(counted) = plan.counted
+        && counted::child_output().is_none()
+    {
+        return counted::run_under_callgrind(counted.cache_sim);
+    }
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -66,12 +74,54 @@ async fn probe_workshop_app(base: &reqwest::Url, timeout: Duration) -> anyhow::R
     }
 }
 
+/// What measures the workloads: the energy meters, or (`--meter instructions`, in the Valgrind child) the
+/// instruction counter.
+#[derive(Debug)]
+enum Metering {
+    Energy(RunMeter),
+    Counted(Counter),
+}
+
+/// The meters record and warnings of `--meter instructions`.
+fn counted_report(plan: &CountedPlan) -> MeterReport {
+    let misses = if plan.cache_sim {
+        format!(
+            " and L1/last-level misses of a reference cache; energy ≈ instructions × {:e} J + last-level misses × {:e} J",
+            counted::JOULES_PER_INSTRUCTION,
+            counted::JOULES_PER_LL_MISS
+        )
+    } else {
+        format!(
+            " (no cache simulation); energy ≈ instructions × {:e} J",
+            counted::JOULES_PER_INSTRUCTION
+        )
+    };
+    MeterReport {
+        meters: vec![crate::record::schema::MeterInfo {
+            source: "instructions".to_string(),
+            available: true,
+            used: true,
+            components: vec![counted::ESTIMATE_COMPONENT.to_string()],
+            detail: format!("Valgrind Callgrind counts the instructions of the measured ops{misses}"),
+            resolution_j: None,
+        }],
+        warnings: vec![
+            "--meter instructions: the ops ran under Valgrind, so wall-clock figures (latency, throughput, wall_s) \
+             are not meaningful; the gated figure is instructions_per_op"
+                .to_string(),
+            "--meter instructions: energy and emissions are an ESTIMATE from instruction and cache-miss counts \
+             (coefficients in bench-results/README.md), not a measurement"
+                .to_string(),
+        ],
+    }
+}
+
 /// Everything the run has measured so far, and where it is saved.
 #[derive(Debug)]
 struct Session {
     result: RunResult,
     store: RunStore,
-    meter: RunMeter,
+    meter: Metering,
     ctx: EnergyContext,
     first_errors: Vec<(String, Vec<String>)>,
     current: Option<String>,
@@ -141,7 +191,17 @@ impl Session {
                 meters,
                 warnings: meter_warnings,
             },
-        ) = RunMeter::select(plan.meter.choice, &plan.meter.config, plan.charge)?;
+        ) = match (plan.counted, counted::child_output()) {
+            (Some(c), Some(base)) => (Metering::Counted(Counter::new(base)), counted_report(&c)),
+            _ => {
+                let (m, r) = RunMeter::select(plan.meter.choice, &plan.meter.config, plan.charge)?;
+                (Metering::Energy(m), r)
+            }
+        };
+        let sources = match &meter {
+            Metering::Energy(m) => m.sources().to_string(),
+            Metering::Counted(_) => "instructions".to_string(),
+        };
         let git =
             runner::git::git_info(&std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")));
         let now = jiff::Timestamp::now();
@@ -155,7 +215,7 @@ impl Session {
             finished_at: None,
             complete: false,
             git,
-            machine: runner::machine::machine_info(&meter.sources().split(',').collect::<Vec<_>>()),
+            machine: runner::machine::machine_info(&sources.split(',').collect::<Vec<_>>()),
             meters,
             intensity: IntensityInfo::from(&plan.intensity),
             config: plan.config(),
@@ -185,9 +245,9 @@ impl Session {
     }
 
     async fn run_all(&mut self, plan: &BenchPlan) -> anyhow::Result<()> {
-        if !plan.idle.is_zero() {
+        if let (false, Metering::Energy(meter)) = (plan.idle.is_zero(), &mut self.meter) {
             self.current = Some("the idle baseline".to_string());
-            let idle = runner::measure_idle(&mut self.meter, plan.idle).await?;
+            let idle = runner::measure_idle(meter, plan.idle).await?;
             self.ctx.idle_power = Some(Watts(idle.power_w));
             self.result.idle = Some(idle);
             self.store.save(&self.result)?;
@@ -273,14 +333,22 @@ impl Session {
             bar.inc(1);
             bar.set_message(msg.to_string());
         };
-        let measured = runner::measure_workload(
-            workload.clone(),
-            schedule,
-            &mut self.meter,
-            self.ctx,
-            &on_step,
-        )
-        .await;
+        let measured = match &mut self.meter {
+            Metering::Energy(meter) => {
+                runner::measure_workload(workload.clone(), schedule, meter, self.ctx, &on_step)
+                    .await
+            }
+            Metering::Counted(counter) => {
+                counted::measure_workload(
+                    workload.clone(),
+                    schedule,
+                    counter,
+                    self.ctx.intensity,
+                    &on_step,
+                )
+                .await
+            }
+        };
         bar.finish_and_clear();
         workload.shutdown().await;
         let measured = measured?;

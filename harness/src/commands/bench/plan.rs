@@ -52,7 +52,20 @@ pub struct BenchPlan {
     pub sci: SciPlan,
     /// With an Electricity Maps intensity: the zone's history, fetched after each workload ([`crate::sci::history`]).
     pub history: Option<crate::carbon::electricity_maps::HistorySource>,
+    /// `--meter instructions`: count instructions per op under Valgrind ([`crate::runner::counted`]).
+    pub counted: Option<CountedPlan>,
 }
+
+/// How `--meter instructions` runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CountedPlan {
+    /// Simulate the reference cache (L1 and last-level misses); off with --no-cache-sim.
+    pub cache_sim: bool,
+}
+
+/// Ops per repetition under `--meter instructions` when --ops is not given: the counts are exact, so a few ops
+/// suffice, and Valgrind runs the code 20–100× slower (bench-results/README.md: predict and chat stay under a minute).
+pub const DEFAULT_COUNTED_OPS: u64 = 20;
 
 impl BenchPlan {
     /// Check every option once; errors name the flag and the fix.
@@ -63,15 +76,27 @@ impl BenchPlan {
         } else {
             &args.workloads
         })?;
-        let bound = match (args.duration, args.ops) {
-            (_, Some(0)) => bail!("--ops must be at least 1"),
-            (_, Some(n)) => Bound::Ops(n),
-            (Some(d), None) if d.is_zero() => {
-                bail!("--duration must be longer than 0s, e.g. --duration 3s")
-            }
-            (Some(d), None) => Bound::Duration(d),
-            (None, None) => Bound::Duration(DEFAULT_DURATION),
+        let (meter, counted) = metering::bench_meter_plan(&args.measure.meter)?;
+        let bound = match (counted, args.duration, args.ops) {
+            (true, Some(_), _) => bail!(
+                "--meter instructions counts a fixed number of ops per repetition: give --ops N, not --duration"
+            ),
+            (true, None, None) => Bound::Ops(DEFAULT_COUNTED_OPS),
+            (_, duration, ops) => Self::bound(duration, ops)?,
         };
+        if counted {
+            if args.rate.is_some() || args.concurrency.is_some_and(|c| c != 1) {
+                bail!(
+                    "--meter instructions runs the ops one after the other on one thread: drop --rate and --concurrency"
+                );
+            }
+            if args.target.is_some() {
+                bail!(
+                    "--meter instructions counts in-process workloads only (the server of --target is another \
+                     process): drop --target"
+                );
+            }
+        }
         if args.repetitions == 0 {
             bail!("--repetitions must be at least 1 (2 or more for `harness compare`)");
         }
@@ -86,6 +111,7 @@ impl BenchPlan {
                 rate_ops_per_s,
                 max_in_flight: args.concurrency.unwrap_or(DEFAULT_OPEN_LOOP_IN_FLIGHT),
             },
+            None if counted => LoadShape::Closed { concurrency: 1 },
             None => LoadShape::Closed {
                 concurrency: args.concurrency.unwrap_or_else(logical_cpus),
             },
@@ -97,7 +123,6 @@ impl BenchPlan {
             );
         }
         let mut warnings = Vec::new();
-        let meter = metering::meter_plan(&args.measure.meter)?;
         if args.request_timeout.is_zero() {
             bail!("--request-timeout must be greater than 0 (e.g. --request-timeout 30s)");
         }
@@ -169,6 +194,21 @@ impl BenchPlan {
             push: push.has_sink().then_some(push),
             sci,
             history,
+            counted: counted.then_some(CountedPlan {
+                cache_sim: !args.no_cache_sim,
+            }),
+        })
+    }
+
+    fn bound(duration: Option<Duration>, ops: Option<u64>) -> anyhow::Result<Bound> {
+        Ok(match (duration, ops) {
+            (_, Some(0)) => bail!("--ops must be at least 1"),
+            (_, Some(n)) => Bound::Ops(n),
+            (Some(d), None) if d.is_zero() => {
+                bail!("--duration must be longer than 0s, e.g. --duration 3s")
+            }
+            (Some(d), None) => Bound::Duration(d),
+            (None, None) => Bound::Duration(DEFAULT_DURATION),
         })
     }
 
@@ -194,8 +234,16 @@ impl BenchPlan {
             concurrency,
             rate_ops_per_s: rate,
             target: self.target.to_string(),
-            meter: self.meter.choice.to_string(),
-            attribution: self.charge.method_name().to_string(),
+            meter: if self.counted.is_some() {
+                "instructions".to_string()
+            } else {
+                self.meter.choice.to_string()
+            },
+            attribution: if self.counted.is_some() {
+                "instructions-estimate".to_string()
+            } else {
+                self.charge.method_name().to_string()
+            },
             build_profile: Some(crate::runner::machine::build_profile().to_string()),
         }
     }

@@ -48,6 +48,8 @@ fn a_span_across_a_boundary_gets_the_time_weighted_mean() {
 
 fn rep(index: u32, started_at: &str, wall_s: f64, energy_j: f64) -> RepetitionSample {
     RepetitionSample {
+        instructions_per_op: None,
+        counts: None,
         index,
         ops: 10,
         errors: 0,
@@ -74,6 +76,9 @@ fn rep(index: u32, started_at: &str, wall_s: f64, energy_j: f64) -> RepetitionSa
 #[test]
 fn each_repetition_is_weighted_by_the_intensity_at_its_time() {
     let mut w = WorkloadResult {
+        instructions_per_op: None,
+        cache_misses_per_op: None,
+        wall_clock_meaningful: None,
         name: "spin:1".into(),
         ops: 20,
         errors: 0,
