@@ -78,7 +78,7 @@ async fn probe_workshop_app(base: &reqwest::Url, timeout: Duration) -> anyhow::R
 /// instruction counter.
 #[derive(Debug)]
 enum Metering {
-    Energy(RunMeter),
+    Energy(Box<RunMeter>),
     Counted(Counter),
 }
 
@@ -195,7 +195,7 @@ impl Session {
             (Some(c), Some(base)) => (Metering::Counted(Counter::new(base)), counted_report(&c)),
             _ => {
                 let (m, r) = RunMeter::select(plan.meter.choice, &plan.meter.config, plan.charge)?;
-                (Metering::Energy(m), r)
+                (Metering::Energy(Box::new(m)), r)
             }
         };
         let sources = match &meter {
