@@ -194,6 +194,9 @@ pub enum ProcessRef {
     Current,
     /// Another running process.
     Pid(u32),
+    /// Every child process this process has waited for (`getrusage(RUSAGE_CHILDREN)`: the `wait4` rusage of each
+    /// reaped child, which includes the grandchildren it waited for), µs resolution. What a command workload charges.
+    Children,
 }
 
 impl ProcessRef {
@@ -201,8 +204,22 @@ impl ProcessRef {
         match self {
             Self::Current => process_cpu_time(),
             Self::Pid(pid) => pid_cpu_time(pid),
+            Self::Children => children_cpu_time(),
         }
     }
+}
+
+/// User + system CPU time of every child process reaped so far (and of the descendants they reaped).
+pub fn children_cpu_time() -> io::Result<Seconds> {
+    // SAFETY: an all-zero `rusage` is a valid value of this plain C struct.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: `usage` is a valid out-pointer for the duration of the call.
+    let rc = unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage) };
+    if rc != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    let tv = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 * 1e-6;
+    Ok(Seconds(tv(usage.ru_utime) + tv(usage.ru_stime)))
 }
 
 #[cfg(test)]
@@ -272,6 +289,18 @@ mod tests {
         assert!(b > a);
         // Not a multiple of a 10 ms tick, which is what /proc/pid/stat would give.
         assert!(((b.0 - a.0) * 100.0).fract() != 0.0);
+    }
+
+    #[test]
+    fn children_time_grows_once_a_busy_child_is_reaped() {
+        let before = children_cpu_time().expect("rusage");
+        let status = std::process::Command::new("sh")
+            .args(["-c", "i=0; while [ $i -lt 200000 ]; do i=$((i+1)); done"])
+            .status()
+            .expect("sh runs");
+        assert!(status.success());
+        let after = ProcessRef::Children.cpu_time().expect("rusage");
+        assert!(after.0 > before.0, "{before:?} -> {after:?}");
     }
 
     #[test]

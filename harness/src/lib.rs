@@ -14,6 +14,7 @@
 //! | [`runner`] | warm-up, idle baseline, metered repetitions, per-op energy and emissions |
 //! | [`sci`] | SCI per op (ISO/IEC 21031): embodied carbon, machine archetypes, estimate bounds, intensity over the run |
 //! | [`export`] | results to bytes: bench summary table, comparison table/Markdown/JSON/BMF, HTML report, monitor lines |
+//! | [`import`] | other harnesses' output (criterion) into result files |
 //! | [`record`] | the result-file schema and the only place that writes results (also CodeCarbon's `emissions.csv`) |
 //! | [`metering`] | the one converter of the measuring flags: meter configuration and the run's intensity; meter reports → result records |
 //! | [`carbon`] | `--intensity` → an `IntensitySource`; the live Electricity Maps source |
@@ -29,6 +30,7 @@ pub mod commands;
 pub mod compare;
 pub mod criterion;
 pub mod export;
+pub mod import;
 pub mod interrupt;
 pub mod load;
 pub mod metering;

@@ -86,6 +86,7 @@ fn run_fixture(energy_j: f64) -> RunResult {
             instructions_per_op: None,
             cache_misses_per_op: None,
             wall_clock_meaningful: None,
+            request: None,
         }],
         ab: None,
         sci: None,

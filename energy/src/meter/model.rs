@@ -456,7 +456,8 @@ fn mem_total_bytes(proc_root: &Path) -> Result<u64, MeterError> {
 
 fn statm_path(proc_root: &Path, p: ProcessRef) -> PathBuf {
     let dir = match p {
-        ProcessRef::Current => "self".to_string(),
+        // The children are short-lived: the model's RAM share follows this process, which spawns them.
+        ProcessRef::Current | ProcessRef::Children => "self".to_string(),
         ProcessRef::Pid(pid) => pid.to_string(),
     };
     proc_root.join(dir).join("statm")

@@ -211,6 +211,7 @@ fn merge_workload(name: &str, runs: &[RunResult]) -> Result<WorkloadResult, Merg
         cache_misses_per_op: counted.cache_misses_per_op,
         wall_clock_meaningful: first.wall_clock_meaningful,
         repetitions,
+        request: first.request.clone(),
     })
 }
 
@@ -315,6 +316,7 @@ mod tests {
             instructions_per_op: None,
             cache_misses_per_op: None,
             wall_clock_meaningful: None,
+            request: None,
         };
         RunResult {
             schema_version: SCHEMA_VERSION,

@@ -19,6 +19,9 @@ pub(super) const BENCH_EXAMPLES: &str = "Examples:
   harness bench --target http://127.0.0.1:8001 --server-pid 4242   # end to end against `workloads serve`
   harness bench --target http://127.0.0.1:8080 --workload get:/,get:/health   # any other HTTP server
   harness bench --meter instructions --workload spin:100000 --ops 20   # instructions per op under Valgrind
+  harness bench --target http://127.0.0.1:8080 --workload post:/orders --body @order.json \
+                --header 'Authorization: Bearer ${API_TOKEN}'   # the token is read from the environment
+  harness bench --target http://127.0.0.1:8080 --scenario scenario.toml   # named requests, each a workload
   harness bench --workload spin:1000000 --push http://127.0.0.1:9091 --remote-write http://127.0.0.1:9090/api/v1/write
 Exit codes: 0 ok; 2 the harness failed (bad option, I/O, a workload's error rate above --max-error-rate).";
 
@@ -37,8 +40,9 @@ pub enum OutputFormat {
 /// Options of `harness bench`.
 #[derive(Debug, Clone, Args)]
 pub struct BenchArgs {
-    /// Workloads to run, comma-separated or repeated: intensity, predict, chat, spin:N, get:/PATH (with --target: GET that
-    /// path on any server). Default: the three app workloads.
+    /// Workloads to run, comma-separated or repeated: intensity, predict, chat, spin:N, get:/PATH, post:/PATH,
+    /// put:/PATH, patch:/PATH, delete:/PATH (with --target: that request on any server). Default: the three app
+    /// workloads.
     #[arg(long = "workload", short = 'w', value_name = "SPEC")]
     pub workloads: Vec<String>,
     /// Length of each measured repetition (e.g. 3s, 500ms). Default 3s unless --ops is given.
@@ -65,6 +69,23 @@ pub struct BenchArgs {
     /// Drive a running `workloads serve` over HTTP at this base URL instead of running the workloads in-process.
     #[arg(long, value_name = "URL")]
     pub target: Option<String>,
+    /// Body of the post:/put:/patch:/delete: workloads: the text itself, or @FILE to send a file's bytes.
+    /// Content-Type defaults to application/json when the body parses as JSON.
+    #[arg(long, value_name = "STRING|@FILE", requires = "target")]
+    pub body: Option<String>,
+    /// Header sent by the get:/post:/... workloads, `NAME: VALUE` (repeatable). `${VAR}` in VALUE is read from the
+    /// environment when the run starts and recorded as `${VAR}`, never its value.
+    #[arg(
+        long = "header",
+        short = 'H',
+        value_name = "NAME: VALUE",
+        requires = "target"
+    )]
+    pub headers: Vec<String>,
+    /// TOML file of named HTTP requests (method, path, headers, body, expect_status), each measured as a workload
+    /// (README: "Gate your own service").
+    #[arg(long, value_name = "FILE", requires = "target")]
+    pub scenario: Option<PathBuf>,
     /// With --target: give up on one request after this long (counted as an error of kind `timeout`).
     #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration, default_value = "10s", requires = "target")]
     pub request_timeout: Duration,

@@ -75,6 +75,45 @@ pub enum Command {
     /// Train the `tiny` predict model while metering it; record the training's energy and emissions.
     #[command(after_help = train::TRAIN_HELP)]
     Train(TrainArgs),
+    /// Turn another benchmark harness's output into a result file that compare, report and push read.
+    #[command(subcommand)]
+    Import(ImportCommand),
+}
+
+/// `harness import` sources.
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// Criterion's target/criterion: each benchmark a workload, each criterion sample a repetition.
+    #[command(after_help = IMPORT_CRITERION_HELP)]
+    Criterion(ImportCriterionArgs),
+}
+
+const IMPORT_CRITERION_HELP: &str = "Examples:
+  cargo bench && harness import criterion target/criterion --out bench-results/runs/criterion.json
+  harness import criterion target/criterion --filter parse/ --filter fib
+  CRITERION_HOME=target/criterion-energy cargo bench --bench energy   # benches using harness::criterion::Energy
+  harness import criterion target/criterion --energy-dir target/criterion-energy --out head.json
+  harness compare base.json head.json
+Exit codes: 0 imported; 2 the input was unusable (missing directory, no benchmark, malformed sample.json).";
+
+/// Options of `harness import criterion`.
+#[derive(Debug, Clone, Args)]
+pub struct ImportCriterionArgs {
+    /// Criterion's output directory with wall-clock samples (default target/criterion unless only --energy-dir is
+    /// given).
+    #[arg(value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+    /// Criterion output of the same benchmarks measured with harness::criterion::Energy (joules), paired by id.
+    #[arg(long, value_name = "DIR")]
+    pub energy_dir: Option<PathBuf>,
+    /// Import only benchmarks whose id contains this text (repeatable: any match).
+    #[arg(long = "filter", value_name = "TEXT")]
+    pub filters: Vec<String>,
+    /// Result file (default: bench-results/runs/<UTC timestamp>-<short sha>.json).
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    #[command(flatten)]
+    pub intensity: IntensityArgs,
 }
 
 const PUSH_HELP: &str = "Examples:

@@ -4,6 +4,7 @@ mod ab;
 mod baseline;
 pub mod bench;
 mod compare;
+mod import;
 mod meters;
 mod monitor;
 pub mod push;
@@ -27,5 +28,6 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Meters(args) => meters::run(args),
         Command::Monitor(args) => monitor::run(args),
         Command::Train(args) => train::run(&args),
+        Command::Import(cmd) => import::run(cmd),
     }
 }

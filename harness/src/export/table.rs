@@ -231,6 +231,7 @@ mod tests {
             instructions_per_op: None,
             cache_misses_per_op: None,
             wall_clock_meaningful: None,
+            request: None,
         };
         let mut counted = w.clone();
         let run = run_with(w);

@@ -1,32 +1,40 @@
-//! HTTP target: one op is one GET against a running `workloads serve` (or any server), driven over a pooled
+//! HTTP target: one op is one request against a running `workloads serve` (or any server), driven over a pooled
 //! keep-alive client (reqwest on hyper). The body is read to the end, so an op is a complete request/response.
 //!
 //! Routes per workload: `intensity` → `GET /carbon_intensity` (JSON), `predict` →
-//! `GET /predict_carbon_intensity?text=…`, `chat` → `GET /chat_emissions?text=…`, `get:/PATH` → `GET /PATH`.
-//! A non-2xx status is a failed op of kind `http_<status>`; timeouts, refused connections and other transport
-//! errors are kinds `timeout`, `connect` and `request`.
+//! `GET /predict_carbon_intensity?text=…`, `chat` → `GET /chat_emissions?text=…`, `get:/PATH` → `GET /PATH`;
+//! `post:/PATH` (`put:`, `patch:`, `delete:`) and scenario requests send the method, headers and body of their
+//! [`RequestSpec`]. A status the request does not expect (default: any non-2xx) is a failed op of kind
+//! `http_<status>`; timeouts, refused connections and other transport errors are kinds `timeout`, `connect` and
+//! `request`.
 //!
 //! `http://` targets take a fast path: a pool of HTTP/1.1 keep-alive connections driven with hyper directly (one
 //! request in flight per connection, a connection per concurrent worker, like `oha`), because reqwest's per-request
 //! machinery cost the generator about 30 % of its throughput against a trivial endpoint. `https://` goes through
 //! reqwest (rustls).
 
+use super::request::{RequestSpec, default_content_type};
 use super::{OpError, OpFuture, Workload};
 use bytes::Bytes;
-use http_body_util::{BodyExt, Empty};
+use http_body_util::{BodyExt, Full};
 use hyper::client::conn::http1::SendRequest;
-use reqwest::header::{ACCEPT, HeaderValue};
+use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderMap, HeaderValue};
 use std::sync::Mutex;
 use std::time::Duration;
 
 /// Default per-request timeout (`harness bench --request-timeout`).
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// GET one URL per op.
+/// Send one request per op.
 #[derive(Debug)]
-pub struct HttpGet {
+pub struct HttpRequest {
     name: String,
     url: reqwest::Url,
+    method: reqwest::Method,
+    /// Every header sent besides `Host`: the defaults (`Accept`, a body's `Content-Type`) unless the user set them.
+    headers: HeaderMap,
+    body: Bytes,
+    expect: super::request::ExpectStatus,
     timeout: Duration,
     transport: Transport,
 }
@@ -43,7 +51,7 @@ enum Transport {
 struct PlainPool {
     authority: String,
     path_and_query: String,
-    idle: Mutex<Vec<SendRequest<Empty<Bytes>>>>,
+    idle: Mutex<Vec<SendRequest<Full<Bytes>>>>,
 }
 
 impl std::fmt::Debug for PlainPool {
@@ -56,7 +64,7 @@ impl std::fmt::Debug for PlainPool {
 }
 
 impl PlainPool {
-    fn take(&self) -> Option<SendRequest<Empty<Bytes>>> {
+    fn take(&self) -> Option<SendRequest<Full<Bytes>>> {
         let mut idle = self
             .idle
             .lock()
@@ -69,14 +77,14 @@ impl PlainPool {
         None
     }
 
-    fn give_back(&self, sender: SendRequest<Empty<Bytes>>) {
+    fn give_back(&self, sender: SendRequest<Full<Bytes>>) {
         self.idle
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .push(sender);
     }
 
-    async fn connect(&self) -> Result<SendRequest<Empty<Bytes>>, OpError> {
+    async fn connect(&self) -> Result<SendRequest<Full<Bytes>>, OpError> {
         let stream = tokio::net::TcpStream::connect(&self.authority)
             .await
             .map_err(|e| {
@@ -99,13 +107,19 @@ impl PlainPool {
         Ok(sender)
     }
 
-    /// One GET on a pooled connection: status and body.
-    async fn get(&self, timeout: Duration) -> Result<(hyper::StatusCode, Bytes), OpError> {
-        let request = hyper::Request::get(self.path_and_query.as_str())
+    /// One request on a pooled connection: status and body.
+    async fn send(
+        &self,
+        spec: &HttpRequest,
+        timeout: Duration,
+    ) -> Result<(hyper::StatusCode, Bytes), OpError> {
+        let mut request = hyper::Request::builder()
+            .method(spec.method.clone())
+            .uri(self.path_and_query.as_str())
             .header(hyper::header::HOST, self.authority.as_str())
-            .header(hyper::header::ACCEPT, "application/json")
-            .body(Empty::<Bytes>::new())
+            .body(Full::new(spec.body.clone()))
             .map_err(|e| OpError::new("request", e.to_string()))?;
+        request.headers_mut().extend(spec.headers.clone());
         let exchange = async {
             let mut sender = match self.take() {
                 Some(mut pooled) => match pooled.ready().await {
@@ -172,17 +186,40 @@ pub fn parse_target(base: &str) -> Result<reqwest::Url, TargetError> {
     Ok(url)
 }
 
-impl HttpGet {
-    /// `name` for results; `path_and_query` is joined to `base` (`/carbon_intensity`, `/x?text=a%20b`).
-    pub fn new(
+impl HttpRequest {
+    /// A plain GET named `name`; `path_and_query` is joined to `base` (`/carbon_intensity`, `/x?text=a%20b`).
+    pub fn get(
         name: &str,
         base: &reqwest::Url,
         path_and_query: &str,
         timeout: Duration,
     ) -> Result<Self, TargetError> {
+        Self::new(base, &RequestSpec::get(name, path_and_query), timeout)
+    }
+
+    /// The request `spec` describes, against `base`.
+    pub fn new(
+        base: &reqwest::Url,
+        spec: &RequestSpec,
+        timeout: Duration,
+    ) -> Result<Self, TargetError> {
+        let path_and_query = spec.path.as_str();
         let url = base
             .join(path_and_query)
             .map_err(|_| TargetError::BadUrl(format!("{base}{path_and_query}")))?;
+        let mut headers = HeaderMap::new();
+        if !spec.has_header("accept") {
+            headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
+        }
+        if let Some(body) = &spec.body
+            && !spec.has_header("content-type")
+        {
+            let ct = default_content_type(&body.bytes);
+            headers.insert(CONTENT_TYPE, HeaderValue::from_static(ct));
+        }
+        for h in &spec.headers {
+            headers.append(h.name.clone(), h.value.clone());
+        }
         let transport = if url.scheme() == "http" {
             let host = url
                 .host_str()
@@ -207,8 +244,16 @@ impl HttpGet {
             )
         };
         Ok(Self {
-            name: name.to_string(),
+            name: spec.name.clone(),
             url,
+            method: spec.method.clone(),
+            headers,
+            body: spec
+                .body
+                .as_ref()
+                .map(|b| b.bytes.clone())
+                .unwrap_or_default(),
+            expect: spec.expect.clone(),
             timeout,
             transport,
         })
@@ -230,7 +275,7 @@ fn transport_error(e: &reqwest::Error) -> OpError {
     OpError::new(kind, e.to_string())
 }
 
-impl Workload for HttpGet {
+impl Workload for HttpRequest {
     fn name(&self) -> &str {
         &self.name
     }
@@ -238,11 +283,12 @@ impl Workload for HttpGet {
     fn op(&self) -> OpFuture<'_> {
         Box::pin(async move {
             let (status, body) = match &self.transport {
-                Transport::Plain(pool) => pool.get(self.timeout).await?,
+                Transport::Plain(pool) => pool.send(self, self.timeout).await?,
                 Transport::Tls(client) => {
                     let resp = client
-                        .get(self.url.clone())
-                        .header(ACCEPT, HeaderValue::from_static("application/json"))
+                        .request(self.method.clone(), self.url.clone())
+                        .headers(self.headers.clone())
+                        .body(self.body.clone())
                         .send()
                         .await
                         .map_err(|e| transport_error(&e))?;
@@ -251,13 +297,14 @@ impl Workload for HttpGet {
                     (status, body)
                 }
             };
-            if !status.is_success() {
+            if !self.expect.accepts(status.as_u16()) {
                 let start = String::from_utf8_lossy(&body[..body.len().min(800)]).into_owned();
                 let snippet = workloads::redact::upstream_text(&start, &[]);
                 return Err(OpError::new(
                     format!("http_{}", status.as_u16()),
                     format!(
-                        "GET {}: {snippet}",
+                        "{} {}: {snippet}",
+                        self.method,
                         workloads::redact::url(self.url.as_str())
                     ),
                 ));
@@ -277,7 +324,7 @@ mod tests {
         assert!(parse_target("127.0.0.1:8001").is_err());
         assert!(parse_target("ftp://host").is_err());
         let base = parse_target("http://127.0.0.1:8001/").expect("valid");
-        let w = HttpGet::new(
+        let w = HttpRequest::get(
             "predict",
             &base,
             "/predict_carbon_intensity?text=driving%2010%20hours",

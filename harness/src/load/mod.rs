@@ -7,7 +7,10 @@
 //! | module | what |
 //! |---|---|
 //! | [`spec`] | parse `--workload` specs (`intensity`, `predict`, `chat`, `spin:N`) and start them |
-//! | [`http`] | `--target`: one op is one GET against a running `workloads serve` |
+//! | [`http`] | `--target`: one op is one request (GET by default) against a running `workloads serve` or any server |
+//! | [`request`] | one HTTP request as described: method, path, headers (`${VAR}` from the environment), body, expected status |
+//! | [`scenario`] | `--scenario FILE`: named requests in TOML, each a workload |
+//! | [`command`] | `cmd:COMMAND ARGS`: one run of any program per op (`cmd-run:` one per repetition), charged by the children's CPU time |
 //! | [`spin`] | `spin:N`: N iterations of a fixed CPU-bound loop, the calibration workload |
 //! | [`intensity`] | `intensity`: one uncached Electricity Maps fetch per op, from the in-process mock grid (or `--live`) |
 //! | [`predict`] | `predict`: the embedded `tiny` classifier, loaded once |
@@ -19,12 +22,15 @@
 
 pub mod chat;
 pub mod closed;
+pub mod command;
 pub mod failfast;
 pub mod http;
 pub mod intensity;
 pub mod open;
 pub mod predict;
 pub mod recorder;
+pub mod request;
+pub mod scenario;
 pub mod spec;
 pub mod spin;
 

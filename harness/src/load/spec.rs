@@ -1,8 +1,11 @@
-//! `--workload` specs: parse `intensity`, `predict`, `chat`, `spin:N`, `get:/PATH` once into a [`WorkloadSpec`], and
-//! start it in-process or against an HTTP [`Target`].
+//! `--workload` specs: parse `intensity`, `predict`, `chat`, `spin:N`, `get:/PATH` (and `post:`, `put:`, `patch:`,
+//! `delete:`) once into a [`WorkloadSpec`], and start it in-process or against an HTTP [`Target`]. Scenario files
+//! ([`super::scenario`]) add [`WorkloadSpec::Http`] requests with their own names.
 
-use super::http::HttpGet;
+use super::command::CommandSpec;
+use super::http::HttpRequest;
 use super::intensity::GridPlan;
+use super::request::RequestSpec;
 use super::spin::{MAX_ITERATIONS, Spin};
 use super::{SAMPLE_TEXT, Workload};
 use std::fmt;
@@ -23,8 +26,10 @@ pub enum WorkloadSpec {
     Predict,
     /// `chat`: a chat call with its impact estimate.
     Chat,
-    /// `get:/PATH`: a plain GET of a path on the `--target` server (e.g. to compare the load generator with `oha`).
-    Get(String),
+    /// `get:/PATH`, `post:/PATH`, ... or a scenario request: one HTTP request per op on the `--target` server.
+    Http(RequestSpec),
+    /// `cmd:COMMAND ARGS` (one run of the command per op) or `cmd-run:COMMAND ARGS` (one per repetition).
+    Cmd(CommandSpec),
 }
 
 /// Where the workloads run.
@@ -58,7 +63,11 @@ pub enum SpecError {
     BadParam { spec: String, why: String },
 }
 
-const KNOWN: &str = "intensity, predict, chat, spin:N, get:/PATH (with --target)";
+const KNOWN: &str = "intensity, predict, chat, spin:N, get:/PATH, post:/PATH, put:/PATH, patch:/PATH, delete:/PATH \
+     (with --target), cmd:COMMAND ARGS, cmd-run:COMMAND ARGS";
+
+/// The inline HTTP forms: `get:/PATH` and the methods that carry `--body`.
+pub const INLINE_METHODS: &[&str] = &["get", "post", "put", "patch", "delete"];
 
 impl FromStr for WorkloadSpec {
     type Err = SpecError;
@@ -71,6 +80,12 @@ impl FromStr for WorkloadSpec {
         };
         match name {
             "spin" => parse_spin(s, param).map(WorkloadSpec::Spin),
+            "cmd" | "cmd-run" => super::command::parse(s, param.unwrap_or(""), name == "cmd-run")
+                .map(WorkloadSpec::Cmd)
+                .map_err(|why| SpecError::BadParam {
+                    spec: s.to_string(),
+                    why,
+                }),
             "intensity" | "predict" | "chat" if param.is_some() => Err(SpecError::BadParam {
                 spec: s.to_string(),
                 why: format!("{name} takes no parameter"),
@@ -78,11 +93,20 @@ impl FromStr for WorkloadSpec {
             "intensity" => Ok(WorkloadSpec::Intensity),
             "predict" => Ok(WorkloadSpec::Predict),
             "chat" => Ok(WorkloadSpec::Chat),
-            "get" => match param {
-                Some(p) if p.starts_with('/') => Ok(WorkloadSpec::Get(p.to_string())),
+            m if INLINE_METHODS.contains(&m) => match param {
+                Some(p) if p.starts_with('/') => {
+                    let mut r = RequestSpec::get(s, p);
+                    r.method = super::request::parse_method(m, "--workload").map_err(|e| {
+                        SpecError::BadParam {
+                            spec: s.to_string(),
+                            why: e.0,
+                        }
+                    })?;
+                    Ok(WorkloadSpec::Http(r))
+                }
                 _ => Err(SpecError::BadParam {
                     spec: s.to_string(),
-                    why: "expected a path, e.g. get:/metrics".into(),
+                    why: format!("expected a path, e.g. {m}:/orders"),
                 }),
             },
             _ => Err(SpecError::Unknown(s.to_string())),
@@ -115,15 +139,24 @@ impl fmt::Display for WorkloadSpec {
             WorkloadSpec::Intensity => f.write_str("intensity"),
             WorkloadSpec::Predict => f.write_str("predict"),
             WorkloadSpec::Chat => f.write_str("chat"),
-            WorkloadSpec::Get(path) => write!(f, "get:{path}"),
+            WorkloadSpec::Http(r) => f.write_str(&r.name),
+            WorkloadSpec::Cmd(c) => f.write_str(&c.name),
         }
     }
 }
 
-/// Parse a comma-separated `--workload` list (empty entries are refused).
+/// Parse a comma-separated `--workload` list (empty entries are refused). A `cmd:` or `cmd-run:` item is never split:
+/// its commas belong to the command.
 pub fn parse_list(list: &[String]) -> Result<Vec<WorkloadSpec>, SpecError> {
     list.iter()
-        .flat_map(|item| item.split(','))
+        .flat_map(|item| {
+            let t = item.trim_start();
+            if t.starts_with("cmd:") || t.starts_with("cmd-run:") {
+                vec![item.as_str()]
+            } else {
+                item.split(',').collect()
+            }
+        })
         .map(WorkloadSpec::from_str)
         .collect()
 }
@@ -133,11 +166,11 @@ impl WorkloadSpec {
     pub fn http_path(&self) -> Option<String> {
         let text = SAMPLE_TEXT.replace(' ', "%20");
         match self {
-            WorkloadSpec::Spin(_) => None,
+            WorkloadSpec::Spin(_) | WorkloadSpec::Cmd(_) => None,
             WorkloadSpec::Intensity => Some("/carbon_intensity".to_string()),
             WorkloadSpec::Predict => Some(format!("/predict_carbon_intensity?text={text}")),
             WorkloadSpec::Chat => Some(format!("/chat_emissions?text={text}")),
-            WorkloadSpec::Get(path) => Some(path.clone()),
+            WorkloadSpec::Http(r) => Some(r.path.clone()),
         }
     }
 
@@ -179,12 +212,21 @@ impl WorkloadSpec {
                     "--workload {name} runs in-process only; drop --target or use get:/PATH"
                 )
             }
-            (WorkloadSpec::Get(_), Target::InProcess) => {
+            (WorkloadSpec::Cmd(c), Target::InProcess) => {
+                Ok(Arc::new(super::command::Command::new(c)?))
+            }
+            (WorkloadSpec::Cmd(_), Target::Http(..)) => {
+                anyhow::bail!("--workload {name} runs a command on this machine; drop --target")
+            }
+            (WorkloadSpec::Http(_), Target::InProcess) => {
                 anyhow::bail!("--workload {name} needs --target http://host:port")
+            }
+            (WorkloadSpec::Http(r), Target::Http(base, timeout)) => {
+                Ok(Arc::new(HttpRequest::new(base, r, *timeout)?))
             }
             (spec, Target::Http(base, timeout)) => {
                 let path = spec.http_path().unwrap_or_default();
-                Ok(Arc::new(HttpGet::new(&name, base, &path, *timeout)?))
+                Ok(Arc::new(HttpRequest::get(&name, base, &path, *timeout)?))
             }
         }
     }
@@ -217,8 +259,36 @@ mod tests {
         assert!("get:metrics".parse::<WorkloadSpec>().is_err());
         assert_eq!(
             "get:/metrics".parse::<WorkloadSpec>(),
-            Ok(WorkloadSpec::Get("/metrics".into()))
+            Ok(WorkloadSpec::Http(RequestSpec::get(
+                "get:/metrics",
+                "/metrics"
+            )))
         );
+        let Ok(WorkloadSpec::Http(post)) = "post:/orders?x=1".parse::<WorkloadSpec>() else {
+            panic!("post parses");
+        };
+        assert_eq!(
+            (post.method.as_str(), post.path.as_str(), post.name.as_str()),
+            ("POST", "/orders?x=1", "post:/orders?x=1")
+        );
+        for m in ["put", "patch", "delete"] {
+            let spec = format!("{m}:/x");
+            assert_eq!(
+                spec.parse::<WorkloadSpec>().expect("parses").to_string(),
+                spec
+            );
+        }
+        let specs = parse_list(&["cmd:python3 -c 'print(1,2)'".to_string()]).expect("one cmd");
+        assert_eq!(specs.len(), 1);
+        assert_eq!(specs[0].to_string(), "cmd:python3 -c 'print(1,2)'");
+        let Ok(WorkloadSpec::Cmd(run)) = "cmd-run:make all".parse::<WorkloadSpec>() else {
+            panic!("cmd-run parses");
+        };
+        assert!(run.whole_run && run.argv == ["make", "all"]);
+        let err = "cmd:".parse::<WorkloadSpec>().expect_err("empty");
+        assert!(err.to_string().contains("no command"), "{err}");
+        let err = "post:orders".parse::<WorkloadSpec>().expect_err("no slash");
+        assert!(err.to_string().contains("post:/orders"), "{err}");
         let err = "nope".parse::<WorkloadSpec>().expect_err("unknown");
         assert!(err.to_string().contains("known:"), "{err}");
         assert!(parse_list(&["spin:1,".to_string()]).is_err());

@@ -210,6 +210,10 @@ pub struct WorkloadResult {
     /// nothing about the code's speed (`--meter instructions`). Absent: they are meaningful.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub wall_clock_meaningful: Option<bool>,
+    /// HTTP workloads with a method, headers or body (`post:/PATH`, scenario requests): what each op sent. Absent
+    /// for other workloads and in older files.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request: Option<RequestInfo>,
 }
 
 /// Cache misses per op from Callgrind's cache simulation (`--meter instructions`), of a fixed reference cache
@@ -237,6 +241,27 @@ pub struct InstructionCounts {
 pub struct CacheMissCounts {
     pub l1: u64,
     pub ll: u64,
+}
+
+/// The request an HTTP workload sent on every op (never a secret: see the fields).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct RequestInfo {
+    /// `GET`, `POST`, `PUT`, `PATCH`, `DELETE`, `HEAD` or `OPTIONS`.
+    pub method: String,
+    /// Path and query (secret-named query values masked).
+    pub path: String,
+    /// `NAME: VALUE` as written: `${VAR}` references kept, never their values; a secret-named header given
+    /// literally shows `***`.
+    #[serde(default)]
+    pub headers: Vec<String>,
+    /// Size of the body sent, when there is one (the body itself is not recorded).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body_bytes: Option<u64>,
+    /// `inline` or `@FILE`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body_source: Option<String>,
+    /// Statuses counted as success: `2xx` or a list like `201,409`.
+    pub expect_status: String,
 }
 
 /// One measured repetition: one sample for the statistics.

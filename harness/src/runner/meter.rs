@@ -64,6 +64,7 @@ impl Charge {
         match self {
             Charge::Process(ProcessRef::Current) => "process-cpu-share",
             Charge::Process(ProcessRef::Pid(_)) => "server-pid-cpu-share",
+            Charge::Process(ProcessRef::Children) => "children-cpu-share",
             Charge::Machine => "machine-minus-idle",
         }
     }

@@ -249,6 +249,7 @@ pub fn aggregate(
         wall_clock_meaningful: None,
         repetitions: samples.to_vec(),
         sci: Default::default(),
+        request: None,
     })
 }
 

@@ -41,9 +41,10 @@ pub fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
         .enable_all()
         .build()
         .context("starting the tokio runtime")?;
-    if let (crate::load::spec::Target::Http(base, timeout), true) =
-        (&plan.target, args.workloads.is_empty())
-    {
+    if let (crate::load::spec::Target::Http(base, timeout), true) = (
+        &plan.target,
+        args.workloads.is_empty() && args.scenario.is_none(),
+    ) {
         rt.block_on(probe_workshop_app(base, *timeout))?;
     }
     rt.block_on(execute(plan))
@@ -59,7 +60,7 @@ async fn probe_workshop_app(base: &reqwest::Url, timeout: Duration) -> anyhow::R
         "to measure any other route give it with --workload, e.g. \
          `harness bench --target {shown} --workload get:/PATH` (comma-separate several: get:/,get:/health)"
     );
-    let probe = crate::load::http::HttpGet::new("probe", base, "/carbon_intensity", timeout)?;
+    let probe = crate::load::http::HttpRequest::get("probe", base, "/carbon_intensity", timeout)?;
     match probe.op().await {
         Err(e) if e.kind == "http_404" => anyhow::bail!(
             "--target {shown} is not the workshop app (`workloads serve`): GET /carbon_intensity answered 404, \
@@ -320,7 +321,8 @@ impl Session {
         spec: &WorkloadSpec,
         plan: &BenchPlan,
     ) -> anyhow::Result<runner::Measured> {
-        let schedule = &plan.schedule;
+        let whole_run = plan.schedule_for(spec);
+        let schedule = &whole_run;
         if let Some(note) = spec.note(&plan.target, &plan.grid) {
             self.result.warnings.push(note);
         }
@@ -351,7 +353,10 @@ impl Session {
         };
         bar.finish_and_clear();
         workload.shutdown().await;
-        let measured = measured?;
+        let mut measured = measured?;
+        if let WorkloadSpec::Http(r) = spec {
+            measured.result.request = Some(r.info());
+        }
         if let Some(why) = &measured.stopped_early {
             self.result.warnings.push(why.clone());
         }

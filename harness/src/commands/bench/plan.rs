@@ -4,6 +4,8 @@
 use crate::cli::{BenchArgs, OutputFormat};
 use crate::load::http::parse_target;
 use crate::load::intensity::GridPlan;
+use crate::load::request::{self, RequestError};
+use crate::load::scenario;
 use crate::load::spec::{self, DEFAULT_WORKLOADS, Target, WorkloadSpec};
 use crate::load::{Bound, LoadShape};
 use crate::metering::{self, MeterPlan};
@@ -71,11 +73,25 @@ impl BenchPlan {
     /// Check every option once; errors name the flag and the fix.
     pub fn from_args(args: &BenchArgs) -> anyhow::Result<Self> {
         let defaults: Vec<String> = DEFAULT_WORKLOADS.iter().map(|s| s.to_string()).collect();
-        let specs = spec::parse_list(if args.workloads.is_empty() {
-            &defaults
-        } else {
-            &args.workloads
-        })?;
+        let mut specs = match (args.workloads.is_empty(), &args.scenario) {
+            (true, Some(_)) => Vec::new(),
+            (true, None) => spec::parse_list(&defaults)?,
+            (false, _) => spec::parse_list(&args.workloads)?,
+        };
+        apply_request_flags(&mut specs, args, &request::process_env)?;
+        if let Some(path) = &args.scenario {
+            for r in scenario::load(path, &request::process_env)? {
+                if specs.iter().any(|s| s.to_string() == r.name) {
+                    bail!(
+                        "--scenario {}: request `{}` has the name of a --workload; rename it",
+                        path.display(),
+                        r.name
+                    );
+                }
+                specs.push(WorkloadSpec::Http(r));
+            }
+        }
+        let commands = check_command_mix(&specs, args.target.is_some())?;
         let (meter, counted) = metering::bench_meter_plan(&args.measure.meter)?;
         let bound = match (counted, args.duration, args.ops) {
             (true, Some(_), _) => bail!(
@@ -112,6 +128,10 @@ impl BenchPlan {
                 max_in_flight: args.concurrency.unwrap_or(DEFAULT_OPEN_LOOP_IN_FLIGHT),
             },
             None if counted => LoadShape::Closed { concurrency: 1 },
+            // A command is run one at a time unless asked (as hyperfine does): its own threads use the CPUs.
+            None if commands => LoadShape::Closed {
+                concurrency: args.concurrency.unwrap_or(1),
+            },
             None => LoadShape::Closed {
                 concurrency: args.concurrency.unwrap_or_else(logical_cpus),
             },
@@ -131,6 +151,7 @@ impl BenchPlan {
             None => Target::InProcess,
         };
         let charge = match (&target, args.server_pid) {
+            (Target::InProcess, _) if commands => Charge::Process(ProcessRef::Children),
             (Target::InProcess, _) => Charge::Process(ProcessRef::Current),
             (Target::Http(..), Some(pid)) => {
                 energy::cputime::pid_cpu_time(pid).map_err(|e| {
@@ -212,6 +233,19 @@ impl BenchPlan {
         })
     }
 
+    /// How `spec` is run: the plan's schedule, except for a whole-run command (`cmd-run:`), which runs exactly once per
+    /// repetition (and, when there is a warm-up, at least once in it).
+    pub fn schedule_for(&self, spec: &WorkloadSpec) -> Schedule {
+        match spec {
+            WorkloadSpec::Cmd(c) if c.whole_run => Schedule {
+                shape: LoadShape::Closed { concurrency: 1 },
+                bound: Bound::Ops(1),
+                ..self.schedule
+            },
+            _ => self.schedule,
+        }
+    }
+
     /// The `config` record of the result file.
     pub(super) fn config(&self) -> BenchConfig {
         let (concurrency, rate) = match self.schedule.shape {
@@ -247,6 +281,70 @@ impl BenchPlan {
             build_profile: Some(crate::runner::machine::build_profile().to_string()),
         }
     }
+}
+
+/// True when the run measures `cmd:` workloads, which then run alone: their energy is charged to the child
+/// processes, everything else's to this process or a server, and one run has one attribution.
+fn check_command_mix(specs: &[WorkloadSpec], target: bool) -> anyhow::Result<bool> {
+    let commands = specs
+        .iter()
+        .filter(|s| matches!(s, WorkloadSpec::Cmd(_)))
+        .count();
+    if commands == 0 {
+        return Ok(false);
+    }
+    if commands < specs.len() {
+        bail!(
+            "cmd: workloads cannot share a run with other workloads (their energy is charged to the child processes,              the others' to this process or a server); run them in a separate `harness bench`"
+        );
+    }
+    if target {
+        bail!("cmd: workloads run commands on this machine; drop --target");
+    }
+    Ok(true)
+}
+
+/// Give `--header` to every inline HTTP workload (`get:/…`, `post:/…`, …) and `--body` to those whose method sends
+/// one; refuse flags that would reach no workload. Scenario requests carry their own headers and body.
+fn apply_request_flags(
+    specs: &mut [WorkloadSpec],
+    args: &BenchArgs,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> anyhow::Result<()> {
+    let headers = args
+        .headers
+        .iter()
+        .map(|h| request::parse_header(h, "--header", env))
+        .collect::<Result<Vec<_>, RequestError>>()?;
+    let body = args
+        .body
+        .as_deref()
+        .map(|b| request::parse_body(b, std::path::Path::new("."), "--body"))
+        .transpose()?;
+    let mut any_http = false;
+    let mut any_body = false;
+    for spec in specs.iter_mut() {
+        let WorkloadSpec::Http(r) = spec else {
+            continue;
+        };
+        any_http = true;
+        r.headers.extend(headers.iter().cloned());
+        if r.method != reqwest::Method::GET {
+            any_body = true;
+            r.body.clone_from(&body);
+        }
+    }
+    if !headers.is_empty() && !any_http {
+        bail!(
+            "--header applies to get:/PATH, post:/PATH, put:/PATH, patch:/PATH and delete:/PATH workloads, and              none is given; add one with --workload (a --scenario file sets headers per request)"
+        );
+    }
+    if body.is_some() && !any_body {
+        bail!(
+            "--body applies to post:/PATH, put:/PATH, patch:/PATH and delete:/PATH workloads, and none is given;              add one, e.g. --workload post:/orders (a --scenario file sets a body per request)"
+        );
+    }
+    Ok(())
 }
 
 fn logical_cpus() -> u32 {
