@@ -50,7 +50,7 @@ fn bench(dir: &Path, workload: &str, out: &str, extra: &[&str]) -> std::process:
 #[test]
 fn a_python_loop_costs_energy_and_twice_the_work_is_a_regression() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let reps = ["--ops", "3", "--repetitions", "4"];
+    let reps = ["--ops", "2", "--repetitions", "8"];
     write_loop(dir.path(), 1_000_000);
     let out = bench(dir.path(), "cmd:python3 loop.py", "base.json", &reps);
     assert_eq!(
@@ -64,7 +64,7 @@ fn a_python_loop_costs_energy_and_twice_the_work_is_a_regression() {
     assert_eq!(run["config"]["concurrency"], 1);
     let w = &run["workloads"][0];
     assert_eq!(w["name"], "cmd:python3 loop.py");
-    assert_eq!(w["ops"], 12);
+    assert_eq!(w["ops"], 16);
     assert!(w["energy_j_per_op"].as_f64().expect("energy") > 0.0, "{w}");
     assert!(
         w["repetitions"][0]["cpu_s"].as_f64().expect("cpu") > 0.0,

@@ -285,6 +285,7 @@ mod tests {
             latency_s: LatencySummary::default(),
             histogram: String::new(),
             repetitions: vec![],
+            request: None,
             sci: WorkloadSci {
                 sci_g_per_op: Some(0.6),
                 embodied_g_per_op: Some(0.1),

@@ -98,6 +98,7 @@ mod tests {
             latency_s: LatencySummary::default(),
             histogram: String::new(),
             repetitions: vec![rep],
+            request: None,
             sci: WorkloadSci {
                 sci_g_per_op: Some(0.6),
                 operational_g_per_op: Some(0.5),

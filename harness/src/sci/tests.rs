@@ -65,6 +65,7 @@ fn workload(reps: Vec<RepetitionSample>) -> WorkloadResult {
         latency_s: LatencySummary::default(),
         histogram: String::new(),
         repetitions: reps,
+        request: None,
         sci: WorkloadSci::default(),
     }
 }

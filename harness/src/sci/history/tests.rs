@@ -99,6 +99,7 @@ fn each_repetition_is_weighted_by_the_intensity_at_its_time() {
             rep(1, "2026-01-01T01:30:00Z", 60.0, 7.2e6),
         ],
         sci: WorkloadSci::default(),
+        request: None,
     };
     let intensities = repetition_intensities(&w, &hourly()).expect("covered");
     assert_eq!(intensities, [GramsPerKwh(100.0), GramsPerKwh(200.0)]);
