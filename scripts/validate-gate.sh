@@ -24,7 +24,9 @@
 # then `harness compare` both ways (expected: exit 0 with the ENVIRONMENT reason shown).
 #
 # Usage: scripts/validate-gate.sh   (env: HARNESS, N, PAIRS, REPS, DURATION, WARMUP, DELTAS, MODES, NOISE_MODES,
-#                                   TOGGLE_MIN, TOGGLE_MAX, OUT_DIR, NEWCOMER)
+#                                   TOGGLE_MIN, TOGGLE_MAX, OUT_DIR, NEWCOMER, COMPARE_ARGS: extra `compare` flags,
+#                                   e.g. "--threshold energy=1%"; every pair's base.json/cand.json stay in OUT_DIR, so
+#                                   other settings can be re-judged afterwards without measuring again)
 # The whole matrix of issue 16 is one command:
 #   MODES="baseline ab" NOISE_MODES="off whole step random" DELTAS="0 3 5" scripts/validate-gate.sh
 # Needs: a built harness binary and python3 (for merging JSON). Bench time per side ~ REPS x (DURATION + WARMUP + ~0.3 s)
@@ -44,6 +46,7 @@ NOISE_MODES=${NOISE_MODES:-off}
 TOGGLE_MIN=${TOGGLE_MIN:-2}
 TOGGLE_MAX=${TOGGLE_MAX:-6}
 NEWCOMER=${NEWCOMER:-0}
+COMPARE_ARGS=${COMPARE_ARGS:-}
 OUT_DIR=${OUT_DIR:-$(mktemp -d /tmp/validate-gate.XXXXXX)}
 [ -x "$HARNESS" ] || { echo "error: $HARNESS is not an executable harness binary (cargo build --release -p harness, or set HARNESS=)" >&2; exit 2; }
 command -v python3 >/dev/null || { echo "error: python3 is needed to merge result files" >&2; exit 2; }
@@ -184,7 +187,7 @@ newcomer() {
     done
 }
 
-echo "validate-gate: $(date -u +%FT%TZ) HARNESS=$HARNESS N=$N PAIRS=$PAIRS REPS=$REPS DURATION=$DURATION WARMUP=$WARMUP DELTAS='$DELTAS' MODES='$MODES' NOISE_MODES='$NOISE_MODES' OUT_DIR=$OUT_DIR load: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "validate-gate: $(date -u +%FT%TZ) HARNESS=$HARNESS N=$N PAIRS=$PAIRS REPS=$REPS DURATION=$DURATION WARMUP=$WARMUP DELTAS='$DELTAS' COMPARE_ARGS='$COMPARE_ARGS' MODES='$MODES' NOISE_MODES='$NOISE_MODES' OUT_DIR=$OUT_DIR load: $(cut -d' ' -f1-3 /proc/loadavg)"
 if [ "$NEWCOMER" = 1 ]; then newcomer; exit 0; fi
 for mode in $MODES; do
   for noise in $NOISE_MODES; do
@@ -198,7 +201,8 @@ for mode in $MODES; do
             "measure_$mode" "$dir" "$noise" "$N" "$M"
             noise_pair_stop
             set +e
-            "$HARNESS" compare "$dir/base.json" "$dir/cand.json" --format json --out "$dir/compare.json" 2>/dev/null
+            # shellcheck disable=SC2086
+            "$HARNESS" compare "$dir/base.json" "$dir/cand.json" $COMPARE_ARGS --format json --out "$dir/compare.json" 2>/dev/null
             code=$?
             set -e
             [ "$code" -le 1 ] || { echo "error: compare failed on pair $p (exit $code)" >&2; exit 2; }

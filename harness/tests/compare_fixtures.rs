@@ -740,6 +740,92 @@ fn interleaved_ab_pairs_are_tested_paired_and_drift_cancels() {
 }
 
 #[test]
+fn paired_runs_default_to_a_1_percent_band_and_independent_runs_to_3_percent() {
+    use harness::compare::{DEFAULT_THRESHOLD, PAIRED_DEFAULT_THRESHOLD, Thresholds};
+    use harness::record::schema::AbInfo;
+    // The candidate costs 2 % more in every pair, with a little alternating noise: a change the paired band (1 %)
+    // must flag and the independent-runs band (3 %) must not.
+    let mut b = load_run(&fixture("base.json")).expect("loads");
+    let mut c = b.clone();
+    for (run, side, factor) in [(&mut b, "base", 1.0), (&mut c, "head", 1.02)] {
+        run.ab = Some(AbInfo {
+            session: "s1".into(),
+            side: side.into(),
+        });
+        for w in &mut run.workloads {
+            for (i, r) in w.repetitions.iter_mut().enumerate() {
+                let noise = if (i + side.len()) % 2 == 0 { 1.001 } else { 0.999 };
+                let a = r.attributable.as_mut().expect("attributable");
+                a.energy_j_per_op = 0.01 * noise * factor;
+                a.emissions_g_per_op = a.energy_j_per_op / 3.6e6 * 400.0;
+                r.pair = Some(i as u32);
+            }
+        }
+    }
+    let paired = compare(&b, "b", &c, "c", CompareSettings::default()).expect("comparable");
+    let energy = |cmp: &Comparison| {
+        cmp.workloads[0]
+            .metrics
+            .iter()
+            .find(|m| m.metric == Metric::EnergyPerOp)
+            .cloned()
+            .expect("energy")
+    };
+    assert_eq!(energy(&paired).threshold, PAIRED_DEFAULT_THRESHOLD);
+    assert_eq!(energy(&paired).verdict, Verdict::Regressed);
+    // An explicit band wins over the paired default.
+    let explicit = CompareSettings {
+        thresholds: "energy=3%".parse::<Thresholds>().expect("parses"),
+        ..CompareSettings::default()
+    };
+    let wide = compare(&b, "b", &c, "c", explicit).expect("comparable");
+    assert_eq!(energy(&wide).threshold, 0.03);
+    assert_ne!(energy(&wide).verdict, Verdict::Regressed);
+    // Independent runs keep the 3 % band: the same +2 % is within it.
+    c.ab = None;
+    let welch = compare(&b, "b", &c, "c", CompareSettings::default()).expect("comparable");
+    assert_eq!(energy(&welch).threshold, DEFAULT_THRESHOLD);
+    assert_ne!(energy(&welch).verdict, Verdict::Regressed);
+}
+
+#[test]
+fn tail_latencies_from_too_few_ops_are_not_tested() {
+    // 25 ops per repetition: a p99 is their maximum and a p95 their second largest, so neither is tested; the p50 is.
+    let mut b = load_run(&fixture("base.json")).expect("loads");
+    let mut c = load_run(&fixture("latency-minus-10.json")).expect("loads");
+    for run in [&mut b, &mut c] {
+        for w in &mut run.workloads {
+            for r in &mut w.repetitions {
+                r.ops = 25;
+            }
+        }
+    }
+    let cmp = compare(&b, "b", &c, "c", CompareSettings::default()).expect("comparable");
+    let metric = |m: Metric| {
+        cmp.workloads[0]
+            .metrics
+            .iter()
+            .find(|x| x.metric == m)
+            .cloned()
+            .expect("metric")
+    };
+    for m in [Metric::LatencyP95, Metric::LatencyP99] {
+        let x = metric(m);
+        assert_eq!(x.verdict, Verdict::Inconclusive, "{m:?}");
+        assert!(x.p_value.is_none(), "{m:?} must not enter Holm's adjustment");
+        assert!(
+            x.reason.contains("ops per repetition") && x.reason.contains("the fewest here was 25"),
+            "{}",
+            x.reason
+        );
+    }
+    assert!(metric(Metric::LatencyP50).p_value.is_some());
+    assert_eq!(Metric::LatencyP99.min_ops_per_repetition(), 500);
+    assert_eq!(Metric::LatencyP95.min_ops_per_repetition(), 100);
+    assert_eq!(Metric::EnergyPerOp.min_ops_per_repetition(), 0);
+}
+
+#[test]
 fn every_tested_verdict_says_what_it_could_have_seen() {
     let c = compare_fixtures("base.json", "no-change.json", CompareSettings::default());
     for m in c.workloads.iter().flat_map(|w| &w.metrics) {

@@ -184,7 +184,7 @@ pub struct ReportArgs {
     #[arg(long, default_value_t = crate::compare::DEFAULT_ALPHA)]
     pub alpha: crate::compare::Alpha,
     /// Noise threshold, as for `harness compare`.
-    #[arg(long, default_value = "3%")]
+    #[arg(long, default_value = "", hide_default_value = true)]
     pub threshold: Thresholds,
     /// Give energy and emissions verdicts even when the machines or meter sources differ.
     #[arg(long)]
@@ -230,7 +230,8 @@ pub struct CompareArgs {
     pub alpha: crate::compare::Alpha,
     /// Noise threshold: `5%` for every measured metric, or per group `energy=3%,emissions=3%,latency=5%,throughput=3%`;
     /// `instructions=0.5%` is the default band of `--meter instructions` runs (a bare `5%` leaves it; `all=5%` sets it).
-    #[arg(long, default_value = "3%")]
+    /// Default: 3 % for independent runs, 1 % for the paired runs of one `harness ab` session.
+    #[arg(long, default_value = "", hide_default_value = true)]
     pub threshold: Thresholds,
     /// Give energy and emissions verdicts even when the machines or meter sources differ.
     #[arg(long)]
@@ -316,7 +317,7 @@ pub struct AbArgs {
     #[arg(long, value_enum, default_value_t = CompareFormat::Table)]
     pub format: CompareFormat,
     /// Noise threshold, as for `harness compare`: `3%`, or per group `energy=2%,latency=5%`.
-    #[arg(long, default_value = "3%")]
+    #[arg(long, default_value = "", hide_default_value = true)]
     pub threshold: Thresholds,
     /// Family-wise significance level, as for `harness compare`.
     #[arg(long, default_value_t = crate::compare::DEFAULT_ALPHA)]

@@ -12,6 +12,17 @@
 //! | memory pressure (PSI some) | [`MEMORY_PRESSURE_BOUND`] = 10 % of the time | latency, throughput |
 //! | CPU frequency | [`FREQUENCY_BOUND`] = 5 % relative | every metric |
 //! | CPU pressure (PSI some: a runnable task waited for a CPU) | [`CPU_PRESSURE_BOUND`] = 15 % of the time | every metric |
+//! | the workload's own run share (it ran / it was runnable) | [`RUN_SHARE_BOUND`] = 5 % relative | latency, throughput |
+//!
+//! The run share is the one figure that does not saturate: on a machine already saturated by other work (PSI cpu
+//! `some` 95–100 % and other processes at 1.7–1.9 of 2 cores on both sides), a hog during the candidate only moved
+//! none of the machine-wide figures past their bounds, yet the workload ran 16–25 % less of its runnable time and its
+//! p95 latency rose 24–85 %: 15 of 20 A/A pairs "regressed" (bench-results/README.md, 29 November). The bound: a
+//! CPU-bound op's wall time scales with 1 / run share, so a 5 % difference can move latency by 5 %, beyond the 3 % band
+//! of independent runs; in A/A pairs measured without a one-sided neighbour the sides differed by at most 5 % (random
+//! toggling, paired) and by 0 % on a quiet machine, so the bound blocks timing verdicts where the neighbour was
+//! one-sided and rarely elsewhere. Energy is not blocked by it: the attributable energy is charged by the workload's
+//! own CPU time, which waiting does not add to (same A/A pairs: energy within ±1.8 %).
 //!
 //! How the bounds were chosen, and what they do not cover (bench-results/README.md has the measurements): timing
 //! metrics react to a neighbour far more than the 3 % noise band (a one-core hog on the project's 2-core VM moved
@@ -42,6 +53,9 @@ pub const STEAL_BOUND: f64 = 0.05;
 pub const MEMORY_PRESSURE_BOUND: f64 = 0.10;
 /// Largest relative difference in mean CPU frequency under which anything is compared.
 pub const FREQUENCY_BOUND: f64 = 0.05;
+/// Largest relative difference in the workload's run share (the share of its runnable time it ran) under which latency
+/// and throughput are compared.
+pub const RUN_SHARE_BOUND: f64 = 0.05;
 /// Largest difference in CPU pressure (fraction of time some runnable task waited for a CPU) under which anything is
 /// compared.
 pub const CPU_PRESSURE_BOUND: f64 = 0.15;
@@ -146,6 +160,21 @@ pub(super) fn environment_guard(
             ),
         ));
     }
+    if let Some((b, c)) = both(|e| e.own_run_share)
+        && b.max(c) > 0.0
+        && (c - b).abs() / b.max(c) > RUN_SHARE_BOUND
+    {
+        blocks.push(Block::new(
+            TIMING,
+            format!(
+                "the workload ran {} of the time it was runnable during the candidate, {} during the base (it waited \
+                 for a CPU; more than {} apart: latency and throughput are affected)",
+                pct(c),
+                pct(b),
+                pct(RUN_SHARE_BOUND)
+            ),
+        ));
+    }
     if let Some((b, c)) = both(|e| e.cpu_freq_mhz)
         && b > 0.0
         && ((c - b) / b).abs() > FREQUENCY_BOUND
@@ -185,6 +214,7 @@ mod tests {
                     cpu_freq_mhz: None,
                     memory_pressure: Some(0.0),
                     cpu_pressure: None,
+                    own_run_share: None,
                 });
                 r
             })
@@ -266,5 +296,34 @@ mod tests {
         assert!(environment_guard(&with_pressure(0.55), &with_pressure(0.65)).is_empty());
         // Files without the field (written before it was recorded) are not guarded on it.
         assert!(environment_guard(&reps(&[1.2]), &with_pressure(0.9)).is_empty());
+    }
+
+    #[test]
+    fn a_starved_workload_blocks_timing_but_not_energy_when_the_machine_figures_saturate() {
+        // Issue 16's baseline+step A/A on a saturated machine: PSI and other processes' CPU equal on both sides, but
+        // the candidate ran 16 % of the time it was runnable where the base ran 21 %.
+        let with_share = |share: f64| {
+            let mut r = reps(&[1.8, 1.8]);
+            for x in &mut r {
+                let e = x.environment.as_mut().expect("env");
+                e.cpu_pressure = Some(0.99);
+                e.own_run_share = Some(share);
+            }
+            r
+        };
+        let blocks = environment_guard(&with_share(0.21), &with_share(0.16));
+        assert_eq!(blocks.len(), 1, "{blocks:?}");
+        assert!(
+            blocks[0].reason.contains(
+                "the workload ran 16 % of the time it was runnable during the candidate, 21 % during the base"
+            ),
+            "{}",
+            blocks[0].reason
+        );
+        assert!(blocks[0].covers(Metric::LatencyP95) && blocks[0].covers(Metric::Throughput));
+        assert!(!blocks[0].covers(Metric::EnergyPerOp) && !blocks[0].covers(Metric::EmissionsPerOp));
+        // Within 5 % of each other (relative): compared as usual; a quiet machine (1.0 both) never blocks.
+        assert!(environment_guard(&with_share(0.75), &with_share(0.73)).is_empty());
+        assert!(environment_guard(&with_share(1.0), &with_share(1.0)).is_empty());
     }
 }

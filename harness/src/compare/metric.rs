@@ -27,6 +27,10 @@ pub enum Metric {
     InstructionsPerOp,
 }
 
+/// Ops each repetition must have beyond a latency quantile for the quantile to be tested
+/// ([`Metric::min_ops_per_repetition`]).
+pub const TAIL_SAMPLES: f64 = 5.0;
+
 impl Metric {
     /// Every metric, in report order.
     pub const ALL: [Metric; 7] = [
@@ -84,6 +88,26 @@ impl Metric {
             Metric::Throughput => "ops/s",
             Metric::InstructionsPerOp => "instr",
         }
+    }
+
+    /// The quantile a latency metric estimates per repetition (`None` for the others).
+    pub fn quantile(self) -> Option<f64> {
+        match self {
+            Metric::LatencyP50 => Some(0.50),
+            Metric::LatencyP95 => Some(0.95),
+            Metric::LatencyP99 => Some(0.99),
+            _ => None,
+        }
+    }
+
+    /// Fewest ops a repetition needs for this metric to be tested: a latency quantile `q` needs
+    /// [`TAIL_SAMPLES`] ops beyond it, `TAIL_SAMPLES / (1 − q)` in all (p50: 10, p95: 100, p99: 500); others need
+    /// none. A p99 "measured" from 25 ops is their maximum, quantised by the scheduler's time slices on a busy
+    /// machine (17.7, 21.7, 25.7 ms in issue 16's A/A runs), and a t-test on such values sees changes that are not
+    /// there: one false regression in 20 A/A pairs before this rule.
+    pub fn min_ops_per_repetition(self) -> u64 {
+        self.quantile()
+            .map_or(0, |q| (TAIL_SAMPLES / (1.0 - q)).round() as u64)
     }
 
     /// The `--threshold` key that sets this metric's noise band.

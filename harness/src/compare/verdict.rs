@@ -186,7 +186,7 @@ pub(super) fn test_metric(
         change: None,
         p_value: None,
         p_adjusted: None,
-        threshold: settings.thresholds.for_metric(metric),
+        threshold: settings.thresholds.for_metric(metric, s.paired),
         minimum_detectable_change: None,
         verdict: Verdict::Inconclusive,
         reason: String::new(),
@@ -195,7 +195,7 @@ pub(super) fn test_metric(
         test: None,
     };
     if s.counted {
-        out.threshold = settings.thresholds.instructions;
+        out.threshold = settings.thresholds.for_metric(Metric::InstructionsPerOp, s.paired);
         let reasons: Vec<&str> = blocks
             .iter()
             .filter(|b| b.covers(metric))
@@ -212,6 +212,17 @@ pub(super) fn test_metric(
             }
             Err(e) => out.reason = format!("cannot test: {e}"),
         }
+        return out;
+    }
+    let needed = metric.min_ops_per_repetition();
+    let fewest = s.base.iter().chain(s.candidate).map(|r| r.ops).min();
+    if let Some(fewest) = fewest.filter(|&f| f < needed) {
+        out.reason = format!(
+            "cannot test: {} needs at least {needed} ops per repetition ({} beyond it); the fewest here was {fewest} \
+             (run longer repetitions, --duration, or a lighter workload)",
+            metric.label(),
+            super::metric::TAIL_SAMPLES
+        );
         return out;
     }
     match run_test(metric, s, settings.alpha.get()) {

@@ -107,16 +107,25 @@ pub fn render(c: &Comparison) -> Vec<u8> {
 
 fn details(out: &mut String, c: &Comparison) {
     let t = &c.settings.thresholds;
+    let paired = c
+        .workloads
+        .iter()
+        .any(|w| w.method == crate::compare::TestMethod::Paired);
+    let band = |m: crate::compare::Metric| {
+        percent(t.for_metric(m, paired))
+            .trim_start_matches('+')
+            .to_string()
+    };
     let _ = writeln!(out, "<details><summary>Statistical details</summary>");
     let _ = writeln!(out);
     let _ = writeln!(
         out,
         "Welch's t-test on log values per metric (a paired t-test on the per-pair log ratios for interleaved `harness ab` pairs); energy and emissions per op are the attributable energy when both runs have it; \"could detect\" is the smallest worsening the test would flag with 80 % probability at this noise and sample size; p-values adjusted with Holm–Bonferroni across all tested metrics; alpha {}; noise thresholds: energy {}, emissions {}, latency {}, throughput {}. A change counts only when it is significant and its whole interval lies beyond the threshold.",
         c.settings.alpha,
-        percent(t.energy).trim_start_matches('+'),
-        percent(t.emissions).trim_start_matches('+'),
-        percent(t.latency).trim_start_matches('+'),
-        percent(t.throughput).trim_start_matches('+'),
+        band(crate::compare::Metric::EnergyPerOp),
+        band(crate::compare::Metric::EmissionsPerOp),
+        band(crate::compare::Metric::LatencyP50),
+        band(crate::compare::Metric::Throughput),
     );
     let _ = writeln!(out);
     if c.workloads

@@ -341,6 +341,13 @@ pub struct Environment {
     /// available. Absent in files written before it was recorded.
     #[serde(default)]
     pub cpu_pressure: Option<f64>,
+    /// Share of the time the measured process's threads were runnable that they actually ran (0..1; 1.0 = never
+    /// waited for a CPU), from the scheduler's per-thread statistics (`/proc/<pid>/task/*/schedstat`: run time and
+    /// run-queue wait). Unlike the machine-wide figures it does not saturate on a busy machine: a neighbour that
+    /// takes CPU from the workload lowers it, whatever else runs. Absent where schedstat is not readable and in files
+    /// written before it was recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub own_run_share: Option<f64>,
 }
 
 /// The SCI inputs of a run (bench-results/README.md, "SCI per operation"): SCI = (E × I + M) per R with

@@ -10,6 +10,13 @@
 //! | `cpu_freq_mhz` | `<sys cpu>/cpu*/cpufreq/scaling_cur_freq` at the end | mean current frequency, where cpufreq is exposed (not in most VMs) |
 //! | `memory_pressure` | `<proc>/pressure/memory` `some total=` | share of the repetition during which some task stalled on memory (PSI, Linux ≥ 4.20) |
 //! | `cpu_pressure` | `<proc>/pressure/cpu` `some total=` | share of the repetition during which some runnable task waited for a CPU: contention that still shows when the machine is already saturated and other processes' CPU use cannot grow |
+//! | `own_run_share` | `<proc>/<pid>/task/*/schedstat` (run time, run-queue wait; ns) | share of the time the measured process's threads were runnable that they ran: `run / (run + wait)` over the threads alive at both ends of the repetition (a thread that exits mid-repetition takes its counts with it) |
+//!
+//! Why `own_run_share`: on a saturated machine every machine-wide figure saturates too (PSI cpu `some` sits at
+//! 95–100 % and other processes' CPU use at "all but our share" whatever is added), so a CPU hog during one side only
+//! left them unchanged while the workload got a quarter less CPU and its p95 latency rose 24–85 % (issue 16's
+//! baseline+step A/A run, bench-results/README.md). The workload's own wait for a CPU moves exactly with that, and
+//! not with the code under test (a change that only adds work runs longer but waits in the same proportion).
 //!
 //! Roots are injectable ([`EnvRoots`]) so tests use fixture trees. Nothing here fails a run: a file that cannot be
 //! read leaves its field absent.
@@ -78,6 +85,48 @@ fn read(path: &Path) -> Option<String> {
     std::fs::read_to_string(path).ok()
 }
 
+/// Run time and run-queue wait of one thread: the first two fields of `schedstat`, in seconds.
+fn parse_schedstat(text: &str) -> Option<(f64, f64)> {
+    let mut f = text.split_whitespace();
+    let run = f.next()?.parse::<u64>().ok()? as f64 / 1e9;
+    let wait = f.next()?.parse::<u64>().ok()? as f64 / 1e9;
+    Some((run, wait))
+}
+
+/// Per-thread (run, wait) seconds of process `pid` (`None`: this process), keyed by thread id.
+fn thread_schedstats(proc_root: &Path, pid: Option<u32>) -> Option<Vec<(u64, f64, f64)>> {
+    let dir = match pid {
+        Some(p) => proc_root.join(p.to_string()),
+        None => proc_root.join("self"),
+    }
+    .join("task");
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).ok()?.flatten() {
+        let Some(tid) = entry.file_name().to_str().and_then(|s| s.parse::<u64>().ok()) else {
+            continue;
+        };
+        if let Some((run, wait)) = read(&entry.path().join("schedstat")).and_then(|t| parse_schedstat(&t)) {
+            out.push((tid, run, wait));
+        }
+    }
+    (!out.is_empty()).then_some(out)
+}
+
+/// `run / (run + wait)` over the threads present in both readings; `None` when nothing ran or waited.
+fn run_share(start: &[(u64, f64, f64)], end: &[(u64, f64, f64)]) -> Option<f64> {
+    let (mut run, mut wait) = (0.0, 0.0);
+    for &(tid, r1, w1) in end {
+        // A thread born during the repetition counts from zero.
+        let (r0, w0) = start
+            .iter()
+            .find(|t| t.0 == tid)
+            .map_or((0.0, 0.0), |t| (t.1, t.2));
+        run += (r1 - r0).max(0.0);
+        wait += (w1 - w0).max(0.0);
+    }
+    (run + wait > 0.0).then(|| run / (run + wait))
+}
+
 fn load_avg_1m(proc_root: &Path) -> Option<f64> {
     read(&proc_root.join("loadavg"))?
         .split_whitespace()
@@ -112,6 +161,9 @@ fn cpu_freq_mhz(sys_cpu_root: &Path) -> Option<f64> {
 /// The environment counters at the start of a repetition.
 #[derive(Debug, Clone)]
 pub struct EnvProbe {
+    /// The measured process (`None`: this one), for its threads' scheduler statistics.
+    pid: Option<u32>,
+    threads: Option<Vec<(u64, f64, f64)>>,
     stat: Option<StatTimes>,
     psi_memory: Option<f64>,
     psi_cpu: Option<f64>,
@@ -125,9 +177,12 @@ fn psi(proc_root: &Path, resource: &str) -> Option<f64> {
 }
 
 impl EnvProbe {
-    /// Read the counters now; `own_cpu` is the measured process's CPU time now.
-    pub fn start(roots: &EnvRoots, own_cpu: Seconds) -> Self {
+    /// Read the counters now; `own_cpu` is the measured process's CPU time now, `pid` that process (`None`: this
+    /// one).
+    pub fn start(roots: &EnvRoots, own_cpu: Seconds, pid: Option<u32>) -> Self {
         Self {
+            pid,
+            threads: thread_schedstats(&roots.proc_root, pid),
             stat: read(&roots.proc_root.join("stat")).and_then(|t| parse_stat(&t)),
             psi_memory: psi(&roots.proc_root, "memory"),
             psi_cpu: psi(&roots.proc_root, "cpu"),
@@ -140,7 +195,12 @@ impl EnvProbe {
     pub fn finish(self, roots: &EnvRoots, own_cpu: Seconds) -> Environment {
         let wall = self.started.elapsed().as_secs_f64();
         let stat_end = read(&roots.proc_root.join("stat")).and_then(|t| parse_stat(&t));
-        environment(
+        let own_run_share = self
+            .threads
+            .as_deref()
+            .zip(thread_schedstats(&roots.proc_root, self.pid).as_deref())
+            .and_then(|(a, b)| run_share(a, b));
+        let mut env = environment(
             Counters {
                 stat: self.stat,
                 psi_memory: self.psi_memory,
@@ -156,7 +216,9 @@ impl EnvProbe {
             wall,
             load_avg_1m(&roots.proc_root),
             cpu_freq_mhz(&roots.sys_cpu_root),
-        )
+        );
+        env.own_run_share = own_run_share;
+        env
     }
 }
 
@@ -200,6 +262,7 @@ fn environment(
         cpu_freq_mhz,
         memory_pressure,
         cpu_pressure,
+        own_run_share: None,
     }
 }
 
@@ -276,7 +339,10 @@ mod tests {
             "3000000\n",
         );
         write(&roots.sys_cpu_root, "cpufreq/boost", "1\n");
-        let probe = EnvProbe::start(&roots, Seconds(0.0));
+        // Process 42: thread 42 lives throughout, thread 43 exits, thread 44 is born during the repetition.
+        write(&roots.proc_root, "42/task/42/schedstat", "1000000000 500000000 10\n");
+        write(&roots.proc_root, "42/task/43/schedstat", "5000000000 5000000000 10\n");
+        let probe = EnvProbe::start(&roots, Seconds(0.0), Some(42));
         write(
             &roots.proc_root,
             "stat",
@@ -284,7 +350,15 @@ mod tests {
         );
         // A whole second of CPU waiting appears at once: more than the window lasted, so the share saturates at 1.
         write(&roots.proc_root, "pressure/cpu", &psi_cpu(1_000_000_000));
+        fs::remove_dir_all(roots.proc_root.join("42/task/43")).expect("thread 43 exits");
+        write(&roots.proc_root, "42/task/42/schedstat", "4000000000 1500000000 20\n");
+        write(&roots.proc_root, "42/task/44/schedstat", "1000000000 1000000000 5\n");
         let e = probe.finish(&roots, Seconds(0.0));
+        // Ran 3 s + 1 s, waited 1 s + 1 s: 4 of 6 s runnable.
+        assert!(
+            (e.own_run_share.expect("schedstat read") - 4.0 / 6.0).abs() < 1e-9,
+            "{e:?}"
+        );
         assert!(e.other_cpu_cores.expect("stat read") > 0.0);
         assert_eq!(e.load_avg_1m, Some(2.5));
         assert_eq!(e.cpu_freq_mhz, Some(2500.0));
@@ -294,6 +368,26 @@ mod tests {
             Some(1.0),
             "read from the fixture's pressure/cpu"
         );
+    }
+
+    #[test]
+    fn this_process_reports_its_run_share() {
+        // A real reading of /proc/self: a thread that spins alone on an idle-enough machine ran most of the time it
+        // was runnable; the figure is a share whatever the machine does.
+        let roots = EnvRoots::default();
+        if !Path::new("/proc/self/task").exists() {
+            eprintln!("skipped: no /proc/self/task here");
+            return;
+        }
+        let probe = EnvProbe::start(&roots, Seconds(0.0), None);
+        let t = Instant::now();
+        let mut x = 0u64;
+        while t.elapsed().as_millis() < 50 {
+            x = std::hint::black_box(x.wrapping_add(1));
+        }
+        let e = probe.finish(&roots, Seconds(0.0));
+        let share = e.own_run_share.expect("schedstat is readable on Linux");
+        assert!(share > 0.0 && share <= 1.0, "{share}");
     }
 
     #[test]

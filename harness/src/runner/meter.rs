@@ -164,7 +164,11 @@ impl RunMeter {
             }
         })
         .map_err(|e| anyhow::anyhow!("starting the meter sampler thread: {e}"))?;
-        let env = EnvProbe::start(&self.env_roots, self.own_cpu()?);
+        let measured_pid = match self.charge {
+            Charge::Process(ProcessRef::Pid(p)) => Some(p),
+            _ => None,
+        };
+        let env = EnvProbe::start(&self.env_roots, self.own_cpu()?, measured_pid);
         self.window = Some((probe, Instant::now(), sampler, env));
         Ok(())
     }

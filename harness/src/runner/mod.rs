@@ -291,6 +291,7 @@ mod tests {
                 cpu_freq_mhz: None,
                 memory_pressure: None,
                 cpu_pressure: None,
+                own_run_share: None,
             },
             process_cpu: Seconds(share_cpu),
             machine: Joules(machine_j),
