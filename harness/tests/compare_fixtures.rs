@@ -754,7 +754,11 @@ fn paired_runs_default_to_a_1_percent_band_and_independent_runs_to_3_percent() {
         });
         for w in &mut run.workloads {
             for (i, r) in w.repetitions.iter_mut().enumerate() {
-                let noise = if (i + side.len()) % 2 == 0 { 1.001 } else { 0.999 };
+                let noise = if (i + side.len()) % 2 == 0 {
+                    1.001
+                } else {
+                    0.999
+                };
                 let a = r.attributable.as_mut().expect("attributable");
                 a.energy_j_per_op = 0.01 * noise * factor;
                 a.emissions_g_per_op = a.energy_j_per_op / 3.6e6 * 400.0;
@@ -812,7 +816,10 @@ fn tail_latencies_from_too_few_ops_are_not_tested() {
     for m in [Metric::LatencyP95, Metric::LatencyP99] {
         let x = metric(m);
         assert_eq!(x.verdict, Verdict::Inconclusive, "{m:?}");
-        assert!(x.p_value.is_none(), "{m:?} must not enter Holm's adjustment");
+        assert!(
+            x.p_value.is_none(),
+            "{m:?} must not enter Holm's adjustment"
+        );
         assert!(
             x.reason.contains("ops per repetition") && x.reason.contains("the fewest here was 25"),
             "{}",

@@ -321,7 +321,9 @@ mod tests {
             blocks[0].reason
         );
         assert!(blocks[0].covers(Metric::LatencyP95) && blocks[0].covers(Metric::Throughput));
-        assert!(!blocks[0].covers(Metric::EnergyPerOp) && !blocks[0].covers(Metric::EmissionsPerOp));
+        assert!(
+            !blocks[0].covers(Metric::EnergyPerOp) && !blocks[0].covers(Metric::EmissionsPerOp)
+        );
         // Within 5 % of each other (relative): compared as usual; a quiet machine (1.0 both) never blocks.
         assert!(environment_guard(&with_share(0.75), &with_share(0.73)).is_empty());
         assert!(environment_guard(&with_share(1.0), &with_share(1.0)).is_empty());

@@ -70,9 +70,9 @@ impl Thresholds {
             MetricGroup::Emissions => self.emissions.unwrap_or(measured),
             MetricGroup::Latency => self.latency.unwrap_or(measured),
             MetricGroup::Throughput => self.throughput.unwrap_or(measured),
-            MetricGroup::Instructions => self
-                .instructions
-                .unwrap_or(DEFAULT_INSTRUCTIONS_THRESHOLD),
+            MetricGroup::Instructions => {
+                self.instructions.unwrap_or(DEFAULT_INSTRUCTIONS_THRESHOLD)
+            }
         }
     }
 }

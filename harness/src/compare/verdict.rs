@@ -195,7 +195,9 @@ pub(super) fn test_metric(
         test: None,
     };
     if s.counted {
-        out.threshold = settings.thresholds.for_metric(Metric::InstructionsPerOp, s.paired);
+        out.threshold = settings
+            .thresholds
+            .for_metric(Metric::InstructionsPerOp, s.paired);
         let reasons: Vec<&str> = blocks
             .iter()
             .filter(|b| b.covers(metric))

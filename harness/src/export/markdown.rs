@@ -146,7 +146,7 @@ fn details(out: &mut String, c: &Comparison) {
         let _ = writeln!(
             out,
             "Counted workloads (`--meter instructions`): no test, instruction counts are deterministic; the change of the means is held against the instructions band {} (also for the energy estimate from the counts); latency and throughput measured under Valgrind are not compared.",
-            percent(t.instructions).trim_start_matches('+'),
+            band(crate::compare::Metric::InstructionsPerOp),
         );
         let _ = writeln!(out);
     }

@@ -301,7 +301,7 @@ pub async fn measure_workload(
                 .cpu_time()
                 .map_err(|e| anyhow::anyhow!("reading this process's CPU time: {e}"))
         };
-        let env = EnvProbe::start(&env_roots, own()?);
+        let env = EnvProbe::start(&env_roots, own()?, None);
         let cpu0 = own()?;
         let recorded = counted_repetition(watched.as_ref(), ops, &rt);
         let counts = counter.take()?;

@@ -102,10 +102,16 @@ fn thread_schedstats(proc_root: &Path, pid: Option<u32>) -> Option<Vec<(u64, f64
     .join("task");
     let mut out = Vec::new();
     for entry in std::fs::read_dir(dir).ok()?.flatten() {
-        let Some(tid) = entry.file_name().to_str().and_then(|s| s.parse::<u64>().ok()) else {
+        let Some(tid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|s| s.parse::<u64>().ok())
+        else {
             continue;
         };
-        if let Some((run, wait)) = read(&entry.path().join("schedstat")).and_then(|t| parse_schedstat(&t)) {
+        if let Some((run, wait)) =
+            read(&entry.path().join("schedstat")).and_then(|t| parse_schedstat(&t))
+        {
             out.push((tid, run, wait));
         }
     }
@@ -340,8 +346,16 @@ mod tests {
         );
         write(&roots.sys_cpu_root, "cpufreq/boost", "1\n");
         // Process 42: thread 42 lives throughout, thread 43 exits, thread 44 is born during the repetition.
-        write(&roots.proc_root, "42/task/42/schedstat", "1000000000 500000000 10\n");
-        write(&roots.proc_root, "42/task/43/schedstat", "5000000000 5000000000 10\n");
+        write(
+            &roots.proc_root,
+            "42/task/42/schedstat",
+            "1000000000 500000000 10\n",
+        );
+        write(
+            &roots.proc_root,
+            "42/task/43/schedstat",
+            "5000000000 5000000000 10\n",
+        );
         let probe = EnvProbe::start(&roots, Seconds(0.0), Some(42));
         write(
             &roots.proc_root,
@@ -351,8 +365,16 @@ mod tests {
         // A whole second of CPU waiting appears at once: more than the window lasted, so the share saturates at 1.
         write(&roots.proc_root, "pressure/cpu", &psi_cpu(1_000_000_000));
         fs::remove_dir_all(roots.proc_root.join("42/task/43")).expect("thread 43 exits");
-        write(&roots.proc_root, "42/task/42/schedstat", "4000000000 1500000000 20\n");
-        write(&roots.proc_root, "42/task/44/schedstat", "1000000000 1000000000 5\n");
+        write(
+            &roots.proc_root,
+            "42/task/42/schedstat",
+            "4000000000 1500000000 20\n",
+        );
+        write(
+            &roots.proc_root,
+            "42/task/44/schedstat",
+            "1000000000 1000000000 5\n",
+        );
         let e = probe.finish(&roots, Seconds(0.0));
         // Ran 3 s + 1 s, waited 1 s + 1 s: 4 of 6 s runnable.
         assert!(
