@@ -216,8 +216,21 @@ pub(super) fn test_metric(
         }
         return out;
     }
+    // The rule is for quantiles of individual ops; a repetition that carries one per-op value (criterion imports:
+    // p50 = p99 = the sample's mean time per iteration) has no tail to be short of.
     let needed = metric.min_ops_per_repetition();
-    let fewest = s.base.iter().chain(s.candidate).map(|r| r.ops).min();
+    let has_tail = s
+        .base
+        .iter()
+        .chain(s.candidate)
+        .any(|r| r.latency_s.p99 > r.latency_s.p50);
+    let fewest = s
+        .base
+        .iter()
+        .chain(s.candidate)
+        .map(|r| r.ops)
+        .min()
+        .filter(|_| has_tail);
     if let Some(fewest) = fewest.filter(|&f| f < needed) {
         out.reason = format!(
             "cannot test: {} needs at least {needed} ops per repetition ({} beyond it); the fewest here was {fewest} \
