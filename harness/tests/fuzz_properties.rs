@@ -167,7 +167,12 @@ proptest! {
     #[test]
     fn thresholds_parse_or_explain(s in "[a-z=%,.0-9 +-]{0,30}|\\PC{0,30}") {
         match s.parse::<Thresholds>() {
-            Ok(t) => prop_assert!(t.energy.is_finite() && t.latency.is_finite()),
+            Ok(t) => prop_assert!(
+                [t.energy, t.emissions, t.latency, t.throughput, t.instructions]
+                    .iter()
+                    .flatten()
+                    .all(|v| v.is_finite() && *v >= 0.0)
+            ),
             Err(e) => prop_assert!(e.contains("threshold") || e.contains('%') || !e.is_empty()),
         }
     }
