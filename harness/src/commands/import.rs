@@ -63,7 +63,7 @@ fn run_criterion(args: &ImportCriterionArgs) -> anyhow::Result<ExitCode> {
             .filter(|n| !map.contains_key(**n) && other.contains_key(**n))
             .map(|n| n.as_str())
             .collect();
-        if !missing.is_empty() && !(side == "time" && time.is_none()) {
+        if !(missing.is_empty() || (side == "time" && time.is_none())) {
             warnings.push(format!("no {side} samples for {}", missing.join(", ")));
         }
     }
