@@ -17,7 +17,7 @@
 //! coefficient comes from. `compare` gates the count, not the estimate's absolute value.
 
 use super::environment::{EnvProbe, EnvRoots};
-use super::{Measured, Schedule};
+use super::{Measured, Schedule, repetition_done};
 use crate::load::failfast::{FAIL_FAST_OPS, FailFast};
 use crate::load::recorder::{Recorded, Recorder};
 use crate::load::{Bound, OpError, Workload, drive};
@@ -316,18 +316,8 @@ pub async fn measure_workload(
             intensity,
         ));
         merged.merge(&recorded.recorder);
-        on_step(&format!(
-            "repetition {}/{}",
-            index + 1,
-            schedule.repetitions
-        ));
-        if let Some(why) = watched.tripped_by() {
-            stopped_early = Some(format!(
-                "workload {} stopped early, in repetition {}/{}: {why}",
-                workload.name(),
-                index + 1,
-                schedule.repetitions
-            ));
+        stopped_early = repetition_done(&*workload, &watched, index, schedule.repetitions, on_step);
+        if stopped_early.is_some() {
             break;
         }
     }

@@ -111,18 +111,8 @@ pub async fn measure_workload(
         s.sci.started_at = Some(started.to_string());
         samples.push(s);
         merged.merge(&recorded.recorder);
-        on_step(&format!(
-            "repetition {}/{}",
-            index + 1,
-            schedule.repetitions
-        ));
-        if let Some(why) = watched.tripped_by() {
-            stopped_early = Some(format!(
-                "workload {} stopped early, in repetition {}/{}: {why}",
-                workload.name(),
-                index + 1,
-                schedule.repetitions
-            ));
+        stopped_early = repetition_done(&*workload, &watched, index, schedule.repetitions, on_step);
+        if stopped_early.is_some() {
             break;
         }
     }
@@ -250,6 +240,26 @@ pub fn aggregate(
         repetitions: samples.to_vec(),
         sci: Default::default(),
         request: None,
+    })
+}
+
+/// After repetition `index` of `repetitions`: report progress, and say why the workload must stop early when its
+/// fail-fast watch tripped (both the measured and the counted runner end a repetition this way).
+pub(crate) fn repetition_done(
+    workload: &dyn Workload,
+    watched: &FailFast,
+    index: u32,
+    repetitions: u32,
+    on_step: &(dyn Fn(&str) + Sync),
+) -> Option<String> {
+    on_step(&format!("repetition {}/{}", index + 1, repetitions));
+    watched.tripped_by().map(|why| {
+        format!(
+            "workload {} stopped early, in repetition {}/{}: {why}",
+            workload.name(),
+            index + 1,
+            repetitions
+        )
     })
 }
 
