@@ -412,9 +412,27 @@ fn report_writes_a_self_contained_page() {
     );
     let page = std::fs::read_to_string(&html).expect("written");
     assert!(page.starts_with("<!DOCTYPE html>") && page.trim_end().ends_with("</html>"));
-    // Three charts per workload (latency, energy, emissions), two workloads.
-    assert_eq!(page.matches("<svg").count(), 6, "charts");
+    // Two charts per workload (latency, energy), two workloads: with one grid intensity for every repetition the
+    // emissions chart would be the energy chart scaled, and the energy chart's caption says so.
+    assert_eq!(page.matches("<svg").count(), 4, "charts");
+    assert_eq!(
+        page.matches("one grid intensity for every repetition")
+            .count(),
+        2
+    );
     assert!(page.contains("class=\"regressed l\">regressed") && page.contains("energy / op"));
+    // The energy chart draws the noise band around the base mean and writes the verdict on the chart.
+    assert_eq!(
+        page.matches("shaded, the noise band ±3.0% around the base mean")
+            .count(),
+        2,
+        "band caption per energy chart"
+    );
+    assert!(
+        page.contains("opacity=\"0.15\" fill=\"#557A95\""),
+        "the band is drawn"
+    );
+    assert_eq!(page.matches("regressed +").count(), 2, "the verdict on each energy chart");
     assert!(
         !page.contains("<script") && !page.contains("src=\"http") && !page.contains("href=\"http"),
         "self-contained"
@@ -429,6 +447,50 @@ fn report_writes_a_self_contained_page() {
     assert_eq!(out.status.code(), Some(0));
     let page = std::fs::read_to_string(&html).expect("written");
     assert!(!page.contains("Verdict:") && page.contains("<svg"));
+}
+
+#[test]
+fn report_marks_an_outlier_instead_of_squashing_the_axis() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut run: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(fixture("base.json")).expect("fixture"))
+            .expect("json");
+    let rep = &mut run["workloads"][0]["repetitions"][0];
+    let p99 = rep["latency_s"]["p99"].as_f64().expect("p99");
+    rep["latency_s"]["p99"] = serde_json::json!(p99 * 1000.0);
+    let file = dir.path().join("outlier.json");
+    std::fs::write(&file, run.to_string()).expect("write");
+    let html = dir.path().join("report.html");
+    let out = harness(&[
+        "report",
+        &file.display().to_string(),
+        "--out",
+        &html.display().to_string(),
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let page = std::fs::read_to_string(&html).expect("written");
+    assert!(
+        page.contains("1 value above the axis (up to"),
+        "the outlier is counted in the caption"
+    );
+    // Without the outlier the same report has no such note.
+    let out = harness(&[
+        "report",
+        &path("base.json"),
+        "--out",
+        &html.display().to_string(),
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        !std::fs::read_to_string(&html)
+            .expect("written")
+            .contains("above the axis")
+    );
 }
 
 #[test]

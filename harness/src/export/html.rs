@@ -1,28 +1,20 @@
 //! A self-contained HTML report (`harness report`): inline CSS and inline SVG charts drawn with plotters' SVG backend,
 //! no scripts, no external resources, so it can be attached to a CI run or opened offline.
 //!
-//! Per workload: the latency distribution over repetitions (p50/p95/p99 of every repetition, base and candidate side
-//! by side), and energy and emissions per op as the mean with a whisker for the `1 − alpha` Student-t interval of the
-//! mean, and SCI per op when the run has it. A per-op table gives each workload's energy, emissions and SCI, with the
+//! Per workload ([`super::chart`]): the latency distribution over repetitions (p50/p95/p99 of every repetition, base
+//! and candidate side by side), and energy per op (and SCI per op when the run has it) as every repetition plus the
+//! geometric mean with its `1 − alpha` interval, the noise band and the verdict when there is a baseline. Emissions
+//! per op get their own chart only when the grid intensity varies between repetitions: with one intensity for every
+//! repetition the emissions chart is the energy chart scaled, and the caption says so instead. A per-op table gives each workload's energy, emissions and SCI, with the
 //! `{min, max}` band of model-meter estimates as a range, and states the functional unit R. With a baseline, the
 //! verdict table of the comparison comes first.
 
-use super::number::{interval, p_value, percent, si, si_scale};
-use crate::compare::{Comparison, Metric};
+pub use super::chart::ChartError;
+use super::chart::{BASE_COLOUR, CAND_COLOUR, PerOpChart, Side, latency_figure, per_op_figure};
+use super::number::{interval, p_value, percent, si};
+use crate::compare::{Comparison, Metric, TestMethod, WorkloadComparison};
 use crate::record::schema::{RepetitionSample, RunResult, WorkloadResult};
-use crate::stats::Sample;
-use plotters::prelude::*;
 use std::fmt::Write as _;
-
-/// Drawing a chart failed (plotters needs a system font for labels).
-#[derive(Debug, thiserror::Error)]
-#[error(
-    "cannot draw the {chart} chart: {message} (labels need a system font: install fonts-dejavu-core or any TrueType font)"
-)]
-pub struct ChartError {
-    chart: String,
-    message: String,
-}
 
 /// What the report shows: a run, optionally with its baseline and their comparison.
 #[derive(Debug, Clone, Copy)]
@@ -34,15 +26,14 @@ pub struct ReportInput<'a> {
     pub alpha: f64,
 }
 
-const BASE_COLOUR: RGBColor = RGBColor(0x55, 0x7a, 0x95);
-const CAND_COLOUR: RGBColor = RGBColor(0xd9, 0x7b, 0x29);
 const STYLE: &str = "body{font-family:system-ui,sans-serif;margin:2em;color:#222;max-width:1200px}\
 table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:.3em .6em;text-align:right}\
 td:first-child,th:first-child,td.l{text-align:left}.regressed{color:#b00;font-weight:bold}.improved{color:#070;font-weight:bold}\
 .inconclusive{color:#a60}.unchanged{color:#666}.warn{background:#fff3cd;border-left:4px solid #e0a800;padding:.5em 1em;margin:.3em 0}\
-.charts{display:flex;flex-wrap:wrap;gap:1em}.legend span{display:inline-block;width:1em;height:1em;margin:0 .3em 0 1em;vertical-align:middle}";
+.charts{display:flex;flex-wrap:wrap;gap:1em}.legend span{display:inline-block;width:1em;height:1em;margin:0 .3em 0 1em;vertical-align:middle}\
+figure{margin:0;max-width:380px}figcaption{font-size:.85em;color:#444}";
 
-fn esc(s: &str) -> String {
+pub(super) fn esc(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
@@ -68,29 +59,26 @@ pub fn render(input: &ReportInput<'_>) -> Result<Vec<u8>, ChartError> {
     }
     let _ = writeln!(
         h,
-        "<h2>Charts</h2><p class=\"legend\">{}<span style=\"background:#d97b29\"></span>candidate <code>{}</code>. Whiskers: {:.0}% interval of the mean.</p>",
+        "<h2>Charts</h2><p class=\"legend\">{}<span style=\"background:#d97b29\"></span>candidate <code>{}</code>.</p>",
         input.baseline.map_or(String::new(), |(b, _)| format!(
             "<span style=\"background:#557a95\"></span>base <code>{}</code>",
             esc(&b.run_id)
         )),
         esc(&run.run_id),
-        (1.0 - input.alpha) * 100.0
     );
     for w in &run.workloads {
         let base = input
             .baseline
             .and_then(|(b, _)| b.workloads.iter().find(|bw| bw.name == w.name));
+        let compared = input
+            .baseline
+            .and_then(|(_, c)| c.workloads.iter().find(|cw| cw.name == w.name));
         let _ = writeln!(
             h,
             "<h3><code>{}</code></h3><div class=\"charts\">",
             esc(&w.name)
         );
-        h.push_str(&latency_chart(w, base)?);
-        for metric in [Metric::EnergyPerOp, Metric::EmissionsPerOp, Metric::Sci] {
-            if metric.recorded_in(&w.repetitions) {
-                h.push_str(&whisker_chart(w, base, metric, input.alpha)?);
-            }
-        }
+        h.push_str(&workload_charts(w, base, compared, input.alpha)?);
         h.push_str("</div>\n");
     }
     h.push_str("</body></html>\n");
@@ -154,9 +142,10 @@ fn verdicts(h: &mut String, c: &Comparison) {
     let [reg, imp, unch, inc] = c.counts();
     let _ = writeln!(
         h,
-        "<h2>Verdict: <span class=\"{v}\">{v}</span></h2><p>Against <code>{}</code> (run <code>{}</code>): {reg} regressed, {imp} improved, {unch} unchanged, {inc} inconclusive. Welch's t-test on logs, Holm–Bonferroni adjusted, alpha {}.</p>",
+        "<h2>Verdict: <span class=\"{v}\">{v}</span></h2><p>Against <code>{}</code> (run <code>{}</code>): {reg} regressed, {imp} improved, {unch} unchanged, {inc} inconclusive. {}, Holm–Bonferroni adjusted, alpha {}.</p>",
         esc(&c.base.label),
         esc(&c.base.run_id),
+        methods(c),
         c.settings.alpha,
         v = c.verdict
     );
@@ -196,178 +185,90 @@ fn verdicts(h: &mut String, c: &Comparison) {
     }
 }
 
-fn chart_err(chart: &str) -> impl Fn(String) -> ChartError + '_ {
-    move |message| ChartError {
-        chart: chart.to_string(),
-        message,
-    }
-}
-
-/// Per-repetition p50/p95/p99, base (left) and candidate (right) of each quantile.
-fn latency_chart(
-    cand: &WorkloadResult,
-    base: Option<&WorkloadResult>,
-) -> Result<String, ChartError> {
-    let quantiles = [
-        ("p50", Metric::LatencyP50),
-        ("p95", Metric::LatencyP95),
-        ("p99", Metric::LatencyP99),
-    ];
-    let mut points: Vec<(f64, f64, RGBColor)> = Vec::new();
-    for (i, (_, q)) in quantiles.iter().enumerate() {
-        for (side, reps, colour) in [
-            (-0.15, base.map(|b| b.repetitions.as_slice()), BASE_COLOUR),
-            (0.15, Some(cand.repetitions.as_slice()), CAND_COLOUR),
-        ] {
-            for r in reps.unwrap_or_default() {
-                let v = q.of(r);
-                if v.is_finite() {
-                    points.push((i as f64 + side, v, colour));
-                }
-            }
-        }
-    }
-    let max = points.iter().map(|p| p.1).fold(0.0, f64::max);
-    let (factor, prefix) = si_scale(max);
-    let top = axis_top(max / factor, 1.1);
-    let mut svg = String::new();
-    {
-        let err = chart_err("latency");
-        let root = SVGBackend::with_string(&mut svg, (380, 280)).into_drawing_area();
-        root.fill(&WHITE).map_err(|e| err(e.to_string()))?;
-        let mut chart = ChartBuilder::on(&root)
-            .caption("latency per repetition", ("sans-serif", 16))
-            .margin(8)
-            .x_label_area_size(28)
-            .y_label_area_size(56)
-            .build_cartesian_2d(-0.5f64..2.5f64, 0f64..top)
-            .map_err(|e| err(e.to_string()))?;
-        chart
-            .configure_mesh()
-            .disable_x_mesh()
-            .x_labels(3)
-            .x_label_formatter(&|x| {
-                quantiles
-                    .get(x.round() as usize)
-                    .map_or(String::new(), |q| q.0.to_string())
-            })
-            .y_desc(format!("{prefix}s"))
-            .draw()
-            .map_err(|e| err(e.to_string()))?;
-        chart
-            .draw_series(
-                points
-                    .iter()
-                    .map(|&(x, y, c)| Circle::new((x, clamp(y / factor, top)), 3, c.filled())),
-            )
-            .map_err(|e| err(e.to_string()))?;
-        root.present().map_err(|e| err(e.to_string()))?;
-    }
-    Ok(svg)
-}
-
-/// Mean and interval of `metric` over repetitions, when at least two are finite.
-fn mean_interval(reps: &[RepetitionSample], metric: Metric, alpha: f64) -> Option<(f64, f64, f64)> {
-    let values: Vec<f64> = reps
+/// The tests the comparison used, in words ("Welch's t-test on logs", "paired t-test on per-pair log ratios", …).
+fn methods(c: &Comparison) -> String {
+    let mut names: Vec<&str> = c
+        .workloads
         .iter()
-        .map(|r| metric.of(r))
-        .filter(|v| v.is_finite())
+        .map(|w| match w.method {
+            TestMethod::Welch => "Welch's t-test on logs",
+            TestMethod::Paired => "paired t-test on per-pair log ratios",
+            TestMethod::Deterministic => "deterministic counts against the band",
+        })
         .collect();
-    let s = Sample::new(values).ok()?;
-    let mean = s.mean();
-    if !mean.is_finite() {
-        return None; // the sum overflowed (values near f64::MAX): nothing sensible to draw
-    }
-    // Huge values overflow the variance: draw the mean without a whisker rather than an infinite one.
-    let (lo, hi) = s
-        .mean_interval(alpha)
-        .ok()
-        .filter(|(lo, hi)| lo.is_finite() && hi.is_finite())
-        .unwrap_or((mean, mean));
-    Some((lo, mean, hi))
-}
-
-/// `v` inside the drawn axis `[0, top]`: plotters maps coordinates to i32 pixels and overflows (a panic in debug
-/// builds) for a value like −1e160; the table above the charts shows the real number.
-fn clamp(v: f64, top: f64) -> f64 {
-    if v.is_nan() { 0.0 } else { v.clamp(0.0, top) }
-}
-
-/// The top of a chart's y axis for data whose largest (scaled) value is `max`: `max · headroom`, always finite and
-/// positive. plotters searches for axis key points by stepping through the range, and an infinite or NaN range made
-/// that search spin forever (a result file with 1e160 J/op hung `harness report`, issue #15).
-fn axis_top(max: f64, headroom: f64) -> f64 {
-    let top = max * headroom;
-    if top.is_finite() && top > 1e-9 {
-        top
-    } else if max.is_finite() && max > 1e-9 {
-        max // max · headroom overflowed
+    names.dedup();
+    if names.is_empty() {
+        "No test".to_string()
     } else {
-        1e-9 // zero, negative, NaN or empty: a tiny non-empty axis
+        names.join("; ")
     }
 }
 
-/// Base and candidate mean of `metric` with interval whiskers.
-fn whisker_chart(
-    cand: &WorkloadResult,
+/// The latency chart, then energy, emissions (only when it is not the energy chart scaled) and SCI per op.
+fn workload_charts(
+    w: &WorkloadResult,
     base: Option<&WorkloadResult>,
-    metric: Metric,
+    compared: Option<&WorkloadComparison>,
     alpha: f64,
 ) -> Result<String, ChartError> {
-    let bars: Vec<(f64, (f64, f64, f64), RGBColor)> =
-        [(0.0, base, BASE_COLOUR), (1.0, Some(cand), CAND_COLOUR)]
-            .into_iter()
-            .filter_map(|(x, w, c)| {
-                w.and_then(|w| mean_interval(&w.repetitions, metric, alpha))
-                    .map(|m| (x, m, c))
-            })
-            .collect();
-    let max = bars
-        .iter()
-        .map(|b| b.1.2)
-        .filter(|v| v.is_finite())
-        .fold(0.0, f64::max);
-    let (factor, prefix) = si_scale(max);
-    let top = axis_top(max / factor, 1.15);
-    let mut svg = String::new();
-    {
-        let err = chart_err(metric.key());
-        let root = SVGBackend::with_string(&mut svg, (300, 280)).into_drawing_area();
-        root.fill(&WHITE).map_err(|e| err(e.to_string()))?;
-        let mut chart = ChartBuilder::on(&root)
-            .caption(metric.label(), ("sans-serif", 16))
-            .margin(8)
-            .x_label_area_size(28)
-            .y_label_area_size(56)
-            .build_cartesian_2d(-0.5f64..1.5f64, 0f64..top)
-            .map_err(|e| err(e.to_string()))?;
-        chart
-            .configure_mesh()
-            .disable_x_mesh()
-            .x_labels(2)
-            .x_label_formatter(&|x| {
-                if x.round() == 0.0 {
-                    "base".into()
-                } else {
-                    "candidate".into()
-                }
-            })
-            .y_desc(format!("{prefix}{} / op", metric.unit()))
-            .draw()
-            .map_err(|e| err(e.to_string()))?;
-        chart
-            .draw_series(bars.iter().map(|&(x, (lo, mean, hi), c)| {
-                ErrorBar::new_vertical(
-                    x,
-                    clamp(lo / factor, top),
-                    clamp(mean / factor, top),
-                    clamp(hi / factor, top),
-                    c.filled().stroke_width(2),
-                    14,
-                )
-            }))
-            .map_err(|e| err(e.to_string()))?;
-        root.present().map_err(|e| err(e.to_string()))?;
+    let quantiles = |reps: &[RepetitionSample]| -> Vec<[f64; 3]> {
+        reps.iter()
+            .map(|r| [r.latency_s.p50, r.latency_s.p95, r.latency_s.p99])
+            .collect()
+    };
+    let base_reps = base.map_or(&[][..], |b| b.repetitions.as_slice());
+    let mut out = latency_figure(&quantiles(base_reps), &quantiles(&w.repetitions))?;
+    let one_intensity = one_intensity_g_per_kwh(base_reps.iter().chain(&w.repetitions));
+    let note = one_intensity.map(|i| {
+        format!(
+            "Emissions per op are this energy × {i:.0} gCO2e/kWh, one grid intensity for every repetition: \
+             the same chart scaled, so it is not drawn (the tables give the values)."
+        )
+    });
+    for metric in [Metric::EnergyPerOp, Metric::EmissionsPerOp, Metric::Sci] {
+        if !metric.recorded_in(&w.repetitions)
+            || (metric == Metric::EmissionsPerOp && one_intensity.is_some())
+        {
+            continue;
+        }
+        let m = compared.and_then(|c| c.metrics.iter().find(|m| m.metric == metric));
+        // The values compare tested (its energy basis) when there is a comparison, else the run's own.
+        let of =
+            |reps: &[RepetitionSample]| reps.iter().map(|r| metric.of(r)).collect::<Vec<f64>>();
+        let (bv, cv) = match m {
+            Some(m) if !m.candidate_samples.is_empty() => {
+                (m.base_samples.clone(), m.candidate_samples.clone())
+            }
+            _ => (of(base_reps), of(&w.repetitions)),
+        };
+        out.push_str(&per_op_figure(&PerOpChart {
+            metric,
+            base: base.map(|_| Side {
+                values: &bv,
+                colour: BASE_COLOUR,
+            }),
+            candidate: Side {
+                values: &cv,
+                colour: CAND_COLOUR,
+            },
+            compared: m,
+            alpha,
+            note: note.as_deref().filter(|_| metric == Metric::EnergyPerOp),
+        })?);
     }
-    Ok(svg)
+    Ok(out)
+}
+
+/// The grid intensity in gCO2e/kWh when every repetition's emissions are its energy times one and the same intensity
+/// (then an emissions chart would repeat the energy chart); `None` when it varies or cannot be told.
+fn one_intensity_g_per_kwh<'a>(reps: impl Iterator<Item = &'a RepetitionSample>) -> Option<f64> {
+    const J_PER_KWH: f64 = 3.6e6;
+    let mut ratios = reps.map(|r| {
+        let (e, g) = (Metric::EnergyPerOp.of(r), Metric::EmissionsPerOp.of(r));
+        (e > 0.0 && e.is_finite() && g.is_finite()).then(|| g / e)
+    });
+    let first = ratios.next()??;
+    ratios
+        .all(|r| r.is_some_and(|r| (r - first).abs() <= 1e-6 * first.abs()))
+        .then_some(first * J_PER_KWH)
 }

@@ -8,13 +8,15 @@
 //! | [`markdown`] | a comparison as a PR comment: summary line, a table per workload, details collapsed | `compare --format markdown` |
 //! | [`json`] | a comparison with every number, for machines | `compare --format json` |
 //! | [`bmf`] | a run in Bencher Metric Format | `compare --format bmf` |
-//! | [`html`] | a self-contained HTML report with SVG charts | `report` |
+//! | [`html`] | a self-contained HTML report | `report` |
+//! | [`chart`] | the report's SVG charts (per-op with noise band and verdict, latency) and their robust axes | `html` |
 //! | [`monitor`] | a live sample (progress line or JSON line) and the totals (table or JSON) | `monitor` |
 //! | [`number`] | shared number formatting (SI prefixes, signed percentages) | the above |
 //!
 //! [`render_comparison`] picks the comparison exporter for a `--format` (`compare`, `ab`).
 
 pub mod bmf;
+pub mod chart;
 pub mod diff_table;
 pub mod html;
 pub mod json;
