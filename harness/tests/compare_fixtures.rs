@@ -432,7 +432,11 @@ fn report_writes_a_self_contained_page() {
         page.contains("opacity=\"0.15\" fill=\"#557A95\""),
         "the band is drawn"
     );
-    assert_eq!(page.matches("regressed +").count(), 2, "the verdict on each energy chart");
+    assert_eq!(
+        page.matches("regressed +").count(),
+        2,
+        "the verdict on each energy chart"
+    );
     assert!(
         !page.contains("<script") && !page.contains("src=\"http") && !page.contains("href=\"http"),
         "self-contained"
@@ -1122,5 +1126,9 @@ fn every_output_carries_the_instruction_count() {
     assert!(
         html.contains("instructions / op"),
         "the HTML verdict table lists the count"
+    );
+    assert!(
+        html.contains("Minstr / op") && !html.contains("latency per repetition"),
+        "the count is charted, the wall clock under Valgrind is not"
     );
 }

@@ -204,7 +204,8 @@ fn methods(c: &Comparison) -> String {
     }
 }
 
-/// The latency chart, then energy, emissions (only when it is not the energy chart scaled) and SCI per op.
+/// The latency chart (the instruction count's under `--meter instructions`), then energy, emissions (only when it is
+/// not the energy chart scaled) and SCI per op.
 fn workload_charts(
     w: &WorkloadResult,
     base: Option<&WorkloadResult>,
@@ -217,7 +218,16 @@ fn workload_charts(
             .collect()
     };
     let base_reps = base.map_or(&[][..], |b| b.repetitions.as_slice());
-    let mut out = latency_figure(&quantiles(base_reps), &quantiles(&w.repetitions))?;
+    // Under `--meter instructions` the wall clock ran under Valgrind: no latency chart, the count's chart instead.
+    let mut out = if w.wall_clock_meaningful == Some(false) {
+        String::new()
+    } else {
+        latency_figure(&quantiles(base_reps), &quantiles(&w.repetitions))?
+    };
+    let counted = !w.repetitions.is_empty()
+        && w.repetitions
+            .iter()
+            .all(|r| r.instructions_per_op.is_some());
     let one_intensity = one_intensity_g_per_kwh(base_reps.iter().chain(&w.repetitions));
     let note = one_intensity.map(|i| {
         format!(
@@ -225,9 +235,15 @@ fn workload_charts(
              the same chart scaled, so it is not drawn (the tables give the values)."
         )
     });
-    for metric in [Metric::EnergyPerOp, Metric::EmissionsPerOp, Metric::Sci] {
+    for metric in [
+        Metric::InstructionsPerOp,
+        Metric::EnergyPerOp,
+        Metric::EmissionsPerOp,
+        Metric::Sci,
+    ] {
         if !metric.recorded_in(&w.repetitions)
             || (metric == Metric::EmissionsPerOp && one_intensity.is_some())
+            || (metric == Metric::InstructionsPerOp && !counted)
         {
             continue;
         }
