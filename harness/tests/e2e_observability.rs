@@ -20,6 +20,14 @@ const EXPECTED: &[(&str, &[&str])] = &[
     ("carbon_harness_operation_energy_net_joules", &["workload"]),
     ("carbon_harness_operation_emissions_grams", &["workload"]),
     ("carbon_harness_operation_sci_grams", &["workload"]),
+    (
+        "carbon_harness_operation_energy_attributable_joules",
+        &["workload"],
+    ),
+    (
+        "carbon_harness_operation_emissions_attributable_grams",
+        &["workload"],
+    ),
     ("carbon_harness_operation_embodied_grams", &["workload"]),
     (
         "carbon_harness_operation_emissions_net_grams",

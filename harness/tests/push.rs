@@ -206,6 +206,23 @@ async fn pushgateway_receives_every_metric_with_put_and_grouping_path() {
         sample_value(text, r#"carbon_harness_errors_total{workload="intensity"}"#),
         Some(3.0)
     );
+    // The attributable energy (what compare gates on) beside the gross share: the fixture's is 60 % of it.
+    assert_eq!(
+        sample_value(
+            text,
+            r#"carbon_harness_operation_energy_attributable_joules{workload="spin:1000"}"#
+        ),
+        Some(0.006)
+    );
+    assert!(
+        text.contains("# TYPE carbon_harness_operation_emissions_attributable_grams gauge"),
+        "{text}"
+    );
+    // An energy run has no instruction count: the gauge is not sent.
+    assert!(
+        !text.contains("carbon_harness_operation_instructions"),
+        "{text}"
+    );
     // The fixture's SCI per op (operational 1.0556e-6 g + embodied 7.9274e-6 g: generic server, 3 s, 3000 ops).
     assert_eq!(
         sample_value(
@@ -260,6 +277,27 @@ async fn pushgateway_receives_every_metric_with_put_and_grouping_path() {
     assert!(
         (cpu_power - 8.0).abs() < 1e-9,
         "24 J of cpu_package over 3 s is 8 W, got {cpu_power}"
+    );
+}
+
+#[test]
+fn instruction_counts_are_pushed_when_the_run_has_them() {
+    let mut run = load_run();
+    run.workloads[0].instructions_per_op = Some(1_010_000.0);
+    let text = harness::push::metrics::RunMetrics::build(&run, None, "p")
+        .expect("build")
+        .to_text()
+        .expect("text");
+    assert_eq!(
+        sample_value(
+            &text,
+            r#"carbon_harness_operation_instructions{workload="spin:1000"}"#
+        ),
+        Some(1_010_000.0)
+    );
+    assert!(
+        !text.contains(r#"carbon_harness_operation_instructions{workload="intensity"}"#),
+        "only the counted workload: {text}"
     );
 }
 

@@ -169,6 +169,22 @@ impl Builder<'_> {
             "Embodied part M of the SCI per operation (hardware manufacturing, shared by time and resource share), grams CO2eq.",
             w,
         )?;
+        let energy_attributable = self.gauge(
+            "carbon_harness_operation_energy_attributable_joules",
+            "Attributable energy per successful operation: what the workload causes plus its CPU-time share of the \
+             static power, which a neighbour cannot move (what harness compare gates on), joules.",
+            w,
+        )?;
+        let emissions_attributable = self.gauge(
+            "carbon_harness_operation_emissions_attributable_grams",
+            "Attributable emissions per successful operation (attributable energy x grid intensity), grams CO2eq.",
+            w,
+        )?;
+        let instructions = self.gauge(
+            "carbon_harness_operation_instructions",
+            "Instructions executed per successful operation, counted under Valgrind Callgrind (--meter instructions).",
+            w,
+        )?;
         let throughput = self.gauge(
             "carbon_harness_throughput_ops_per_second",
             "Successful operations per second over the measured repetitions.",
@@ -203,6 +219,15 @@ impl Builder<'_> {
                 .with_label_values(l)
                 .set(wl.emissions_g_per_op_net);
             throughput.with_label_values(l).set(wl.throughput_ops_per_s);
+            if let Some(j) = wl.energy_j_per_op_attributable {
+                energy_attributable.with_label_values(l).set(j);
+            }
+            if let Some(g) = wl.emissions_g_per_op_attributable {
+                emissions_attributable.with_label_values(l).set(g);
+            }
+            if let Some(n) = wl.instructions_per_op {
+                instructions.with_label_values(l).set(n);
+            }
             if let Some(g) = wl.sci.sci_g_per_op {
                 sci.with_label_values(l).set(g);
             }
