@@ -14,6 +14,7 @@
 use super::number::{percent, si, si_scale};
 use crate::compare::{Metric, MetricComparison};
 use crate::stats::Sample;
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use std::fmt::Write as _;
 
@@ -143,11 +144,96 @@ pub(super) fn mean_interval(values: &[f64], alpha: f64) -> Option<(f64, f64, f64
     })
 }
 
-fn chart_err(chart: &str) -> impl Fn(String) -> ChartError + '_ {
-    move |message| ChartError {
-        chart: chart.to_string(),
+/// The plotting area every chart draws into.
+type Plot<'a, 'b> = ChartContext<'a, SVGBackend<'b>, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+
+/// What every chart shares: a white background, a caption, the axes and the horizontal mesh.
+struct Frame<'a> {
+    /// Named in a [`ChartError`].
+    name: &'a str,
+    size: (u32, u32),
+    caption: &'a str,
+    x: (f64, f64),
+    y: Axis,
+    x_labels: usize,
+    x_label: &'a dyn Fn(&f64) -> String,
+    y_desc: String,
+}
+
+/// The SVG of `frame` with whatever `body` draws on it.
+fn draw(
+    frame: Frame<'_>,
+    body: impl FnOnce(&mut Plot<'_, '_>) -> Result<(), String>,
+) -> Result<String, ChartError> {
+    let err = |message: String| ChartError {
+        chart: frame.name.to_string(),
         message,
+    };
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, frame.size).into_drawing_area();
+        root.fill(&WHITE).map_err(|e| err(e.to_string()))?;
+        let mut chart = ChartBuilder::on(&root)
+            .caption(frame.caption, ("sans-serif", 16))
+            .margin(8)
+            .x_label_area_size(28)
+            .y_label_area_size(60)
+            .build_cartesian_2d(frame.x.0..frame.x.1, frame.y.lo..frame.y.hi)
+            .map_err(|e| err(e.to_string()))?;
+        chart
+            .configure_mesh()
+            .disable_x_mesh()
+            .x_labels(frame.x_labels)
+            .x_label_formatter(frame.x_label)
+            .y_desc(frame.y_desc.as_str())
+            .draw()
+            .map_err(|e| err(e.to_string()))?;
+        body(&mut chart).map_err(err)?;
+        root.present().map_err(|e| err(e.to_string()))?;
     }
+    Ok(svg)
+}
+
+/// How a repetition's value is drawn: a small ring (per-op charts, beside the mean's bar) or a filled dot (latency).
+#[derive(Debug, Clone, Copy)]
+enum Marker {
+    Ring,
+    Dot,
+}
+
+/// The points of [`points`]: on the axis as `marker`, beyond it as ▲ on the top edge and ✕ on the bottom edge.
+fn draw_points(
+    chart: &mut Plot<'_, '_>,
+    (inside, above, below): &(Points, Points, Points),
+    colour: RGBColor,
+    marker: Marker,
+) -> Result<(), String> {
+    let style = match marker {
+        Marker::Ring => colour.stroke_width(1),
+        Marker::Dot => colour.filled(),
+    };
+    let radius = match marker {
+        Marker::Ring => 2,
+        Marker::Dot => 3,
+    };
+    chart
+        .draw_series(inside.iter().map(|&p| Circle::new(p, radius, style)))
+        .map_err(|e| e.to_string())?;
+    chart
+        .draw_series(
+            above
+                .iter()
+                .map(|&p| TriangleMarker::new(p, 5, colour.filled())),
+        )
+        .map_err(|e| e.to_string())?;
+    chart
+        .draw_series(
+            below
+                .iter()
+                .map(|&p| Cross::new(p, 4, colour.stroke_width(2))),
+        )
+        .map_err(|e| e.to_string())?;
+    Ok(())
 }
 
 /// One side of a per-op chart: its repetition values.
@@ -198,33 +284,25 @@ pub(super) fn per_op_figure(c: &PerOpChart<'_>) -> Result<String, ChartError> {
         lo: axis.lo / factor,
         hi: axis.hi / factor,
     };
-    let mut svg = String::new();
-    {
-        let err = chart_err(c.metric.key());
-        let root = SVGBackend::with_string(&mut svg, (320, 280)).into_drawing_area();
-        root.fill(&WHITE).map_err(|e| err(e.to_string()))?;
-        let mut chart = ChartBuilder::on(&root)
-            .caption(c.metric.label(), ("sans-serif", 16))
-            .margin(8)
-            .x_label_area_size(28)
-            .y_label_area_size(60)
-            .build_cartesian_2d(-0.5f64..1.5f64, scaled.lo..scaled.hi)
-            .map_err(|e| err(e.to_string()))?;
-        chart
-            .configure_mesh()
-            .disable_x_mesh()
-            .x_labels(2)
-            .x_label_formatter(&|x| {
-                if x.round() == 0.0 {
-                    "base"
-                } else {
-                    "candidate"
-                }
-                .to_string()
-            })
-            .y_desc(format!("{prefix}{} / op", c.metric.unit()))
-            .draw()
-            .map_err(|e| err(e.to_string()))?;
+    let y_desc = format!("{prefix}{} / op", c.metric.unit());
+    let frame = Frame {
+        name: c.metric.key(),
+        size: (320, 280),
+        caption: c.metric.label(),
+        x: (-0.5, 1.5),
+        y: scaled,
+        x_labels: 2,
+        x_label: &|x| {
+            if x.round() == 0.0 {
+                "base"
+            } else {
+                "candidate"
+            }
+            .to_string()
+        },
+        y_desc,
+    };
+    let svg = draw(frame, |chart| {
         if let Some((lo, hi)) = band {
             let (lo, hi) = (scaled.clamp(lo / factor), scaled.clamp(hi / factor));
             chart
@@ -232,32 +310,11 @@ pub(super) fn per_op_figure(c: &PerOpChart<'_>) -> Result<String, ChartError> {
                     [(-0.5, lo), (1.5, hi)],
                     BAND_COLOUR.filled(),
                 )])
-                .map_err(|e| err(e.to_string()))?;
+                .map_err(|e| e.to_string())?;
         }
         for (x, side) in &sides {
-            let (inside, above, below) = points(side.values, *x - 0.22, &scaled, factor);
-            let colour = side.colour;
-            chart
-                .draw_series(
-                    inside
-                        .iter()
-                        .map(|&p| Circle::new(p, 2, colour.stroke_width(1))),
-                )
-                .map_err(|e| err(e.to_string()))?;
-            chart
-                .draw_series(
-                    above
-                        .iter()
-                        .map(|&p| TriangleMarker::new(p, 5, colour.filled())),
-                )
-                .map_err(|e| err(e.to_string()))?;
-            chart
-                .draw_series(
-                    below
-                        .iter()
-                        .map(|&p| Cross::new(p, 4, colour.stroke_width(2))),
-                )
-                .map_err(|e| err(e.to_string()))?;
+            let pts = points(side.values, *x - 0.22, &scaled, factor);
+            draw_points(chart, &pts, side.colour, Marker::Ring)?;
         }
         chart
             .draw_series(means.iter().map(|&(x, (lo, mean, hi), colour)| {
@@ -270,7 +327,7 @@ pub(super) fn per_op_figure(c: &PerOpChart<'_>) -> Result<String, ChartError> {
                     14,
                 )
             }))
-            .map_err(|e| err(e.to_string()))?;
+            .map_err(|e| e.to_string())?;
         if let Some(m) = c.compared {
             let colour = match m.verdict {
                 crate::compare::Verdict::Regressed => RGBColor(0xbb, 0, 0),
@@ -288,10 +345,10 @@ pub(super) fn per_op_figure(c: &PerOpChart<'_>) -> Result<String, ChartError> {
                     (-0.45, y),
                     ("sans-serif", 13).into_font().color(&colour),
                 )])
-                .map_err(|e| err(e.to_string()))?;
+                .map_err(|e| e.to_string())?;
         }
-        root.present().map_err(|e| err(e.to_string()))?;
-    }
+        Ok(())
+    })?;
     let mut caption = String::new();
     if let Some(m) = c.compared {
         let _ = write!(
@@ -385,51 +442,33 @@ pub(super) fn latency_figure(
         lo: 0.0,
         hi: axis.hi / factor,
     };
-    let mut svg = String::new();
-    {
-        let err = chart_err("latency");
-        let root = SVGBackend::with_string(&mut svg, (380, 280)).into_drawing_area();
-        root.fill(&WHITE).map_err(|e| err(e.to_string()))?;
-        let mut chart = ChartBuilder::on(&root)
-            .caption("latency per repetition", ("sans-serif", 16))
-            .margin(8)
-            .x_label_area_size(28)
-            .y_label_area_size(56)
-            .build_cartesian_2d(-0.5f64..2.5f64, scaled.lo..scaled.hi)
-            .map_err(|e| err(e.to_string()))?;
-        chart
-            .configure_mesh()
-            .disable_x_mesh()
-            .x_labels(3)
-            .x_label_formatter(&|x| {
-                names
-                    .get(x.round() as usize)
-                    .map_or(String::new(), |q| q.to_string())
-            })
-            .y_desc(format!("{prefix}s"))
-            .draw()
-            .map_err(|e| err(e.to_string()))?;
-        for (q, _) in names.iter().enumerate() {
+    let frame = Frame {
+        name: "latency",
+        size: (380, 280),
+        caption: "latency per repetition",
+        x: (-0.5, 2.5),
+        y: scaled,
+        x_labels: 3,
+        x_label: &|x| {
+            names
+                .get(x.round() as usize)
+                .map_or(String::new(), |q| q.to_string())
+        },
+        y_desc: format!("{prefix}s"),
+    };
+    let svg = draw(frame, |chart| {
+        for q in 0..names.len() {
             for (offset, reps, colour) in [
                 (-0.3, base_reps, BASE_COLOUR),
                 (0.06, cand_reps, CAND_COLOUR),
             ] {
                 let values: Vec<f64> = reps.iter().map(|r| r[q]).collect();
-                let (inside, above, _) = points(&values, q as f64 + offset, &scaled, factor);
-                chart
-                    .draw_series(inside.iter().map(|&p| Circle::new(p, 3, colour.filled())))
-                    .map_err(|e| err(e.to_string()))?;
-                chart
-                    .draw_series(
-                        above
-                            .iter()
-                            .map(|&p| TriangleMarker::new(p, 5, colour.filled())),
-                    )
-                    .map_err(|e| err(e.to_string()))?;
+                let pts = points(&values, q as f64 + offset, &scaled, factor);
+                draw_points(chart, &pts, colour, Marker::Dot)?;
             }
         }
-        root.present().map_err(|e| err(e.to_string()))?;
-    }
+        Ok(())
+    })?;
     let mut caption = "p50, p95 and p99 of each repetition.".to_string();
     caption.push_str(&beyond_note(&all, &axis, "s", ""));
     Ok(figure(&svg, &caption))
