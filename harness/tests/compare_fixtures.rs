@@ -415,6 +415,11 @@ fn report_writes_a_self_contained_page() {
     // Two charts per workload (latency, energy), two workloads: with one grid intensity for every repetition the
     // emissions chart would be the energy chart scaled, and the energy chart's caption says so.
     assert_eq!(page.matches("<svg").count(), 4, "charts");
+    // Labels are SVG <text> (plotters built without a font library estimates their size): no system font needed.
+    assert!(
+        page.contains(">\nlatency per repetition\n</text>") && page.matches("<text").count() > 20,
+        "chart labels as SVG text"
+    );
     assert_eq!(
         page.matches("one grid intensity for every repetition")
             .count(),

@@ -7,7 +7,7 @@
 
 use candle_core::{DType, Device, Tensor};
 use candle_nn::VarBuilder;
-use candle_transformers::models::bert::{BertModel, Config};
+use candle_transformers::models::bert::{BertModel, Config as CandleConfig};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use std::path::{Path, PathBuf};
 use workloads::predict::Classifier;
@@ -54,11 +54,12 @@ fn bench_embed_side_by_side(
     dir: &Path,
     classifier: &BertClassifier,
 ) -> candle_core::Result<()> {
-    let cfg: Config = serde_json::from_str(&std::fs::read_to_string(dir.join("config.json"))?)
-        .map_err(candle_core::Error::wrap)?;
+    let text = std::fs::read_to_string(dir.join("config.json"))?;
+    let candle_cfg: CandleConfig = serde_json::from_str(&text).map_err(candle_core::Error::wrap)?;
+    let cfg: encoder::Config = serde_json::from_str(&text).map_err(candle_core::Error::wrap)?;
     let bytes = std::fs::read(dir.join("model.safetensors"))?;
     let vb = VarBuilder::from_buffered_safetensors(bytes, DType::F32, &Device::Cpu)?;
-    let candle = BertModel::load(vb.clone(), &cfg)?;
+    let candle = BertModel::load(vb.clone(), &candle_cfg)?;
     let ours = encoder::load(&vb, &cfg).map_err(candle_core::Error::wrap)?;
     let enc = encode(classifier.embedder().tokenizer(), &[SENTENCE], true)
         .map_err(candle_core::Error::wrap)?;

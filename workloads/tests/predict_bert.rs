@@ -3,7 +3,7 @@
 
 use candle_core::{DType, Device, Tensor};
 use candle_nn::{VarBuilder, VarMap};
-use candle_transformers::models::bert::{BertModel, Config};
+use candle_transformers::models::bert::{BertModel, Config as CandleConfig};
 use std::path::{Path, PathBuf};
 use tokenizers::models::wordpiece::WordPiece;
 use tokenizers::normalizers::bert::BertNormalizer;
@@ -53,7 +53,7 @@ fn tiny_bert(dir: &Path) {
         "classifier_dropout": null, "model_type": "bert"
     });
     std::fs::write(dir.join("config.json"), cfg.to_string()).expect("config");
-    let config: Config = serde_json::from_value(cfg).expect("config parses");
+    let config: CandleConfig = serde_json::from_value(cfg).expect("config parses");
     let vars = VarMap::new();
     BertModel::load(
         VarBuilder::from_varmap(&vars, DType::F32, &Device::Cpu),
@@ -130,9 +130,10 @@ fn random_bert_loads_pads_to_longest_trains_a_head_and_classifies() {
 /// Our packed encoder and candle-transformers' `BertModel` (the reference) agree on every hidden state of a padded
 /// batch loaded from the checkpoint in `dir`; returns the largest absolute difference.
 fn encoder_matches_candle(dir: &Path) -> f32 {
-    let cfg: Config =
-        serde_json::from_str(&std::fs::read_to_string(dir.join("config.json")).expect("config"))
-            .expect("config parses");
+    let text = std::fs::read_to_string(dir.join("config.json")).expect("config");
+    let candle_cfg: CandleConfig = serde_json::from_str(&text).expect("candle's config parses");
+    let cfg: encoder::Config = serde_json::from_str(&text).expect("our config parses");
+    assert_same_config(&cfg, &candle_cfg);
     let vb = unsafe {
         // SAFETY: the test owns the file and nothing modifies it while it is mapped.
         VarBuilder::from_mmaped_safetensors(
@@ -142,7 +143,7 @@ fn encoder_matches_candle(dir: &Path) -> f32 {
         )
     }
     .expect("weights");
-    let reference = BertModel::load(vb.clone(), &cfg).expect("candle bert");
+    let reference = BertModel::load(vb.clone(), &candle_cfg).expect("candle bert");
     let ours = encoder::load(&vb, &cfg).expect("our encoder");
     let embedder = BertEmbedder::load(dir).expect("loads");
     let texts = ["fly", "walk to the tram", "take the train to rome"];
@@ -171,6 +172,50 @@ fn encoder_matches_candle(dir: &Path) -> f32 {
     worst
 }
 
+/// Our `config.json` reader sees what candle-transformers' sees in every field the encoder uses.
+fn assert_same_config(ours: &encoder::Config, candle: &CandleConfig) {
+    let act = match candle.hidden_act {
+        candle_transformers::models::bert::HiddenAct::Gelu => encoder::HiddenAct::Gelu,
+        candle_transformers::models::bert::HiddenAct::GeluApproximate => {
+            encoder::HiddenAct::GeluApproximate
+        }
+        candle_transformers::models::bert::HiddenAct::Relu => encoder::HiddenAct::Relu,
+    };
+    let theirs = encoder::Config {
+        vocab_size: candle.vocab_size,
+        hidden_size: candle.hidden_size,
+        num_hidden_layers: candle.num_hidden_layers,
+        num_attention_heads: candle.num_attention_heads,
+        intermediate_size: candle.intermediate_size,
+        hidden_act: act,
+        max_position_embeddings: candle.max_position_embeddings,
+        type_vocab_size: candle.type_vocab_size,
+        layer_norm_eps: candle.layer_norm_eps,
+        model_type: candle.model_type.clone(),
+    };
+    assert_eq!(ours, &theirs);
+}
+
+#[test]
+fn config_reads_every_activation_as_candle_does_and_rejects_an_unknown_one() {
+    let base = serde_json::json!({
+        "vocab_size": 10, "hidden_size": 8, "num_hidden_layers": 1, "num_attention_heads": 2,
+        "intermediate_size": 16, "hidden_act": "gelu", "hidden_dropout_prob": 0.1, "max_position_embeddings": 16,
+        "type_vocab_size": 2, "initializer_range": 0.02, "layer_norm_eps": 1e-12, "pad_token_id": 0
+    });
+    for act in ["gelu", "geluapproximate", "relu"] {
+        let mut v = base.clone();
+        v["hidden_act"] = act.into();
+        let ours: encoder::Config = serde_json::from_value(v.clone()).expect("ours parses");
+        let candle: CandleConfig = serde_json::from_value(v).expect("candle's parses");
+        assert_same_config(&ours, &candle);
+    }
+    let mut v = base;
+    v["hidden_act"] = "swish".into();
+    let err = serde_json::from_value::<encoder::Config>(v).expect_err("unknown activation");
+    assert!(err.to_string().contains("swish"), "{err}");
+}
+
 #[test]
 fn our_encoder_matches_candles_bert_on_a_random_checkpoint() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -183,7 +228,7 @@ fn our_encoder_matches_candles_bert_on_a_random_checkpoint() {
 fn encoder_rejects_bad_ids_and_shapes_with_an_error() {
     let dir = tempfile::tempdir().expect("tempdir");
     tiny_bert(dir.path());
-    let cfg: Config = serde_json::from_str(
+    let cfg: encoder::Config = serde_json::from_str(
         &std::fs::read_to_string(dir.path().join("config.json")).expect("config"),
     )
     .expect("config parses");

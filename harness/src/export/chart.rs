@@ -18,11 +18,10 @@ use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use std::fmt::Write as _;
 
-/// Drawing a chart failed (plotters needs a system font for labels).
+/// Drawing a chart failed (plotters' SVG backend writes text as `<text>` elements and estimates label sizes itself, so no
+/// system font is involved; what is left is a bug or a value plotters cannot place).
 #[derive(Debug, thiserror::Error)]
-#[error(
-    "cannot draw the {chart} chart: {message} (labels need a system font: install fonts-dejavu-core or any TrueType font)"
-)]
+#[error("cannot draw the {chart} chart: {message}")]
 pub struct ChartError {
     chart: String,
     message: String,

@@ -104,8 +104,8 @@ impl RemoteWrite {
 fn flatten(family: &MetricFamily, metric: &Metric) -> Vec<(String, Vec<Label>, f64)> {
     let name = family.name();
     match family.get_field_type() {
-        MetricType::COUNTER => vec![(name.to_string(), vec![], metric.get_counter().value())],
-        MetricType::GAUGE => vec![(name.to_string(), vec![], metric.get_gauge().value())],
+        MetricType::COUNTER => vec![(name.to_string(), vec![], metric.get_counter().get_value())],
+        MetricType::GAUGE => vec![(name.to_string(), vec![], metric.get_gauge().get_value())],
         MetricType::SUMMARY => {
             let s = metric.get_summary();
             let mut out: Vec<_> = s

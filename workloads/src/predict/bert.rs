@@ -7,14 +7,13 @@
 //! tokens, which costs about 6× per prediction); truncation is set to the model's `max_position_embeddings`.
 //! Get all-MiniLM-L6-v2 with `scripts/fetch-minilm.sh`.
 
-use super::encoder;
+use super::encoder::{self, Config};
 use super::head::{self, HEAD_FILE};
 use super::tokenizer::{encode, prepare};
 use super::{Classifier, PredictError, Prediction, softmax_rows};
 use bert_cpu::Encoder;
 use candle_core::{DType, Device, Module, Tensor};
 use candle_nn::{Linear, VarBuilder};
-use candle_transformers::models::bert::Config;
 use std::fmt;
 use std::path::Path;
 use tokenizers::Tokenizer;

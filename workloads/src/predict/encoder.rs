@@ -7,9 +7,49 @@
 use super::PredictError;
 use bert_cpu::{Activation, Encoder};
 use candle_nn::VarBuilder;
-use candle_transformers::models::bert::{Config, HiddenAct};
+use serde::Deserialize;
 
-/// Our encoder's view of a candle-transformers BERT config.
+/// The fields of a Hugging Face BERT `config.json` the encoder uses, read with the same names and activation spellings
+/// as candle-transformers' `bert::Config` (other fields are ignored). Ours, so that the app does not compile
+/// candle-transformers (a large crate, kept as the tests' reference implementation) for one struct.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Config {
+    /// Rows of the word-embedding table.
+    pub vocab_size: usize,
+    /// Width of every hidden state (the embedding size).
+    pub hidden_size: usize,
+    /// Transformer layers.
+    pub num_hidden_layers: usize,
+    /// Attention heads per layer (`hidden_size` must divide by it).
+    pub num_attention_heads: usize,
+    /// Width of the feed-forward layer.
+    pub intermediate_size: usize,
+    /// Feed-forward activation: `gelu`, `geluapproximate` or `relu`.
+    pub hidden_act: HiddenAct,
+    /// Longest input in tokens.
+    pub max_position_embeddings: usize,
+    /// Rows of the token-type embedding table.
+    pub type_vocab_size: usize,
+    /// Layer-norm epsilon.
+    pub layer_norm_eps: f64,
+    /// The weights' name prefix when they are stored under one (e.g. `bert`).
+    #[serde(default)]
+    pub model_type: Option<String>,
+}
+
+/// The feed-forward activation named in `config.json` (lowercase, as candle-transformers spells them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum HiddenAct {
+    /// GELU with the exact erf.
+    Gelu,
+    /// GELU's tanh approximation.
+    GeluApproximate,
+    /// ReLU.
+    Relu,
+}
+
+/// Our encoder's view of a BERT config.
 fn encoder_config(cfg: &Config) -> bert_cpu::Config {
     bert_cpu::Config {
         vocab_size: cfg.vocab_size,
