@@ -19,6 +19,7 @@
 //! | [`metering`] | the one converter of the measuring flags: meter configuration and the run's intensity; meter reports → result records |
 //! | [`carbon`] | `--intensity` → an `IntensitySource`; the live Electricity Maps source |
 //! | [`criterion`] | `Energy`, a criterion `Measurement` in joules |
+//! | [`service`] | the user's service under test: started, health-checked and stopped around a run (`bench --start`) |
 //! | [`interrupt`] | Ctrl-C as a flag, so long commands finish cleanly |
 
 pub mod ab;
@@ -38,6 +39,7 @@ pub mod push;
 pub mod record;
 pub mod runner;
 pub mod sci;
+pub mod service;
 pub mod stats;
 
 pub use energy::units;

@@ -438,3 +438,155 @@ fn version_names_the_commit_this_binary_was_built_from() {
         format!("harness {} (commit {expected})", env!("CARGO_PKG_VERSION"))
     );
 }
+
+/// The Python app of the action's `external-service` test (standard library only).
+fn python_app() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../github-action/tests/external-service")
+}
+
+fn free_port() -> u16 {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    l.local_addr().expect("addr").port()
+}
+
+fn pid_alive(pid: &str) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|s| !s.contains(") Z "))
+}
+
+#[test]
+fn without_builds_this_harness_restarts_each_sides_service_for_every_repetition() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for side in ["base-src", "head-src"] {
+        let d = dir.path().join(side);
+        std::fs::create_dir(&d).expect("mkdir");
+        std::fs::copy(python_app().join("app.py"), d.join("app.py")).expect("copy app");
+    }
+    let port = free_port();
+    let url = format!("http://127.0.0.1:{port}");
+    let starts = dir.path().join("starts.log");
+    // Each start logs its directory and pid ($$ is python's after exec), so order and shutdown can be checked.
+    let start = format!(
+        "echo \"$(basename \"$PWD\") $$\" >> {}; exec python3 app.py {port}",
+        starts.display()
+    );
+    let scenario = python_app().join("scenario.toml");
+    let p = |x: &Path| x.display().to_string();
+    let args = [
+        "ab".to_string(),
+        "--base-dir".into(),
+        p(&dir.path().join("base-src")),
+        "--head-dir".into(),
+        p(&dir.path().join("head-src")),
+        "--out-dir".into(),
+        p(&dir.path().join("out")),
+        "--repetitions".into(),
+        "2".into(),
+        "--duration".into(),
+        "200ms".into(),
+        "--meter".into(),
+        "fake".into(),
+        "--".into(),
+        "--target".into(),
+        url.clone(),
+        "--start".into(),
+        start,
+        "--health-url".into(),
+        format!("{url}/health"),
+        "--scenario".into(),
+        p(&scenario),
+        "--warmup".into(),
+        "0s".into(),
+        "--idle".into(),
+        "0s".into(),
+        "--concurrency".into(),
+        "1".into(),
+    ];
+    let out = harness(
+        &args.iter().map(String::as_str).collect::<Vec<_>>(),
+        dir.path(),
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        matches!(out.status.code(), Some(0 | 1)),
+        "a verdict, not a harness error: {stderr}"
+    );
+    let log = std::fs::read_to_string(&starts).expect("the service was started");
+    let order: Vec<&str> = log.lines().filter_map(|l| l.split(' ').next()).collect();
+    assert_eq!(order, ["base-src", "head-src", "head-src", "base-src"]);
+    for pid in log.lines().filter_map(|l| l.split(' ').nth(1)) {
+        assert!(!pid_alive(pid), "the service {pid} was left running");
+    }
+    for side in ["base", "head"] {
+        let path = dir.path().join("out").join(format!("{side}.json"));
+        let run: RunResult =
+            serde_json::from_slice(&std::fs::read(&path).expect("merged")).expect("parses");
+        let names: Vec<&str> = run.workloads.iter().map(|w| w.name.as_str()).collect();
+        assert_eq!(names, ["price", "hello"], "the scenario's requests");
+        assert_eq!(run.config.attribution, "server-pid-cpu-share");
+        for w in &run.workloads {
+            let pairs: Vec<Option<u32>> = w.repetitions.iter().map(|r| r.pair).collect();
+            assert_eq!(pairs, [Some(0), Some(1)], "{side} {}", w.name);
+            assert!(
+                w.ops > 0 && w.errors == 0,
+                "{side} {}: {} ops",
+                w.name,
+                w.ops
+            );
+        }
+        assert!(
+            !run.warnings
+                .iter()
+                .any(|w| w.contains("without --server-pid")),
+            "{:?}",
+            run.warnings
+        );
+    }
+}
+
+#[test]
+fn bad_service_options_are_refused_with_the_fix() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let port = free_port();
+    let target = format!("http://127.0.0.1:{port}");
+    let common = [
+        "bench",
+        "--meter",
+        "fake",
+        "--workload",
+        "get:/",
+        "--target",
+    ];
+    for (extra, expected) in [
+        (
+            vec!["--start", "  "],
+            "--start is empty; give the shell command",
+        ),
+        (
+            vec!["--start", "true", "--health-url", "ftp://x/health"],
+            "--health-url `ftp://x/health` is not an http(s) URL",
+        ),
+        (
+            vec!["--start", "true", "--health-timeout", "0s"],
+            "--health-timeout must be greater than 0",
+        ),
+        (vec!["--start", "exit 7"], "exited (exit status: 7) before"),
+        (
+            vec!["--start", "exec sleep 30", "--health-timeout", "300ms"],
+            "no 2xx answer within",
+        ),
+    ] {
+        let mut args: Vec<&str> = common.to_vec();
+        args.push(&target);
+        args.extend(extra.iter().copied());
+        let out = harness(&args, dir.path());
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{extra:?}: {stderr}");
+        assert!(stderr.contains(expected), "{extra:?}: {stderr}");
+    }
+    let out = harness(&["ab", "--base-bin", "/bin/true"], dir.path());
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("--head-bin"),
+        "names the missing flag"
+    );
+}

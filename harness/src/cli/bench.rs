@@ -22,6 +22,8 @@ pub(super) const BENCH_EXAMPLES: &str = "Examples:
   harness bench --target http://127.0.0.1:8080 --workload post:/orders --body @order.json \
                 --header 'Authorization: Bearer ${API_TOKEN}'   # the token is read from the environment
   harness bench --target http://127.0.0.1:8080 --scenario scenario.toml   # named requests, each a workload
+  harness bench --target http://127.0.0.1:8000 --start 'python3 app.py' --health-url http://127.0.0.1:8000/health \
+                --scenario scenario.toml   # start the service, measure it (energy charged to it), stop it
   harness bench --workload spin:1000000 --push http://127.0.0.1:9091 --remote-write http://127.0.0.1:9090/api/v1/write
 Exit codes: 0 ok; 2 the harness failed (bad option, I/O, a workload's error rate above --max-error-rate).";
 
@@ -92,6 +94,30 @@ pub struct BenchArgs {
     /// With --target: charge energy to this server process by its CPU share (else the whole machine minus idle).
     #[arg(long, value_name = "PID", requires = "target")]
     pub server_pid: Option<u32>,
+    /// Start the service under test with this shell command (run in the current directory, in the foreground)
+    /// before measuring, wait until --health-url answers, charge the energy to its server process, stop it at the
+    /// end (README: "Gate your own service").
+    #[arg(
+        long,
+        value_name = "COMMAND",
+        requires = "target",
+        conflicts_with = "server_pid"
+    )]
+    pub start: Option<String>,
+    /// With --start: polled until it answers 2xx (default: --target).
+    #[arg(long, value_name = "URL", requires = "start")]
+    pub health_url: Option<String>,
+    /// With --start: the longest wait for --health-url to answer 2xx (default 60s).
+    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration, requires = "start")]
+    pub health_timeout: Option<Duration>,
+    /// With --start: the shell command that stops the service (SERVICE_PID holds the server's pid). Default: SIGTERM
+    /// to the service's process group; SIGKILL 10 s later either way.
+    #[arg(long, value_name = "COMMAND", requires = "start")]
+    pub stop: Option<String>,
+    /// With --start: append the service's stdout and stderr to this file (default: a temporary file, quoted when
+    /// the service fails to start).
+    #[arg(long, value_name = "FILE", requires = "start")]
+    pub service_log: Option<PathBuf>,
     /// Fail (exit 2) when a workload's failed ops exceed this share of its attempts (0.01 = 1 %).
     #[arg(long, default_value_t = 0.01)]
     pub max_error_rate: f64,

@@ -276,23 +276,31 @@ const AB_EXAMPLES: &str = "Examples:
   harness ab --base-bin ../base/target/release/harness --base-dir ../base \\
              --head-bin target/release/harness --workload spin:1000000 --duration 1s --repetitions 6
   harness ab --base-bin A/harness --head-bin B/harness -- --meter fake --warmup 0s --idle 0s
-Each side runs its own `harness bench --repetitions 1` per repetition; the result files (reps/, base.json, head.json,
+  harness ab --base-dir ../base --head-dir . --repetitions 6 --duration 2s -- --target http://127.0.0.1:8000 \
+             --start 'python3 app.py' --health-url http://127.0.0.1:8000/health --scenario $PWD/scenario.toml
+  harness ab --base-dir ../base --head-dir . -w 'cmd:python3 bench.py' -- --ops 5
+Each side runs `harness bench --repetitions 1` per repetition in its directory: its own build of the harness with
+--base-bin/--head-bin, else this harness (measuring each directory's service or commands: `--start` starts the
+service in that directory for every repetition and stops it after); the result files (reps/, base.json, head.json,
 compare.json) go to --out-dir, and the comparison of head against base is printed as with `harness compare`.
 Exit codes: 0 no regression; 1 the head regressed; 2 the harness or one of the builds failed.";
 
 /// Options of `harness ab`.
 #[derive(Debug, Clone, Args)]
 pub struct AbArgs {
-    /// The base build: its `harness` binary, or a directory holding it.
-    #[arg(long, value_name = "PATH")]
-    pub base_bin: PathBuf,
-    /// The head build: its `harness` binary, or a directory holding it.
-    #[arg(long, value_name = "PATH")]
-    pub head_bin: PathBuf,
-    /// Directory the base build's `bench` runs in (its checkout; recorded git commit). Default: current directory.
+    /// The base build of the harness: its `harness` binary, or a directory holding it (when the harness is the code
+    /// under test). Leave out --base-bin and --head-bin to measure the code in --base-dir and --head-dir with this
+    /// harness (a service with `-- --start …`, `cmd:` workloads).
+    #[arg(long, value_name = "PATH", requires = "head_bin")]
+    pub base_bin: Option<PathBuf>,
+    /// The head build of the harness: its `harness` binary, or a directory holding it.
+    #[arg(long, value_name = "PATH", requires = "base_bin")]
+    pub head_bin: Option<PathBuf>,
+    /// Directory the base side's `bench` runs in (its checkout; recorded git commit; where `--start` and `cmd:`
+    /// run). Default: current directory.
     #[arg(long, value_name = "DIR")]
     pub base_dir: Option<PathBuf>,
-    /// Directory the head build's `bench` runs in. Default: current directory.
+    /// Directory the head side's `bench` runs in. Default: current directory.
     #[arg(long, value_name = "DIR")]
     pub head_dir: Option<PathBuf>,
     /// Workloads, passed to both sides' `bench --workload` (comma-separated or repeated).

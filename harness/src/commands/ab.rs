@@ -29,6 +29,9 @@ const RESERVED_BENCH_OPTIONS: [&str; 4] = ["--repetitions", "-k", "--out", "--fo
 pub struct AbPlan {
     pub base: Build,
     pub head: Build,
+    /// True with --base-bin/--head-bin: each side is its own build of the harness, checked to run its checkout's
+    /// code ([`provenance`]). False: this harness measures the code in each side's directory.
+    pub builds_under_test: bool,
     pub repetitions: u32,
     /// Options given to every `bench` invocation of both sides.
     pub bench_args: Vec<String>,
@@ -52,21 +55,34 @@ impl AbPlan {
             );
         }
         let cwd = std::env::current_dir().context("cannot read the current directory")?;
-        let base = build(
-            Side::Base,
-            &args.base_bin,
-            args.base_dir.as_deref().unwrap_or(&cwd),
-        )?;
-        let head = build(
-            Side::Head,
-            &args.head_bin,
-            args.head_dir.as_deref().unwrap_or(&cwd),
-        )?;
+        let base_dir = args.base_dir.as_deref().unwrap_or(&cwd);
+        let head_dir = args.head_dir.as_deref().unwrap_or(&cwd);
+        let (base, head, builds_under_test) = match (&args.base_bin, &args.head_bin) {
+            (Some(b), Some(h)) => (
+                build(Side::Base, b, base_dir)?,
+                build(Side::Head, h, head_dir)?,
+                true,
+            ),
+            (None, None) => {
+                let me = std::env::current_exe()
+                    .context("cannot find this harness binary to run both sides with")?;
+                (
+                    build(Side::Base, &me, base_dir)?,
+                    build(Side::Head, &me, head_dir)?,
+                    false,
+                )
+            }
+            _ => bail!(
+                "give both --base-bin and --head-bin (the harness itself is the code under test), or neither (this \
+                 harness measures the code in --base-dir and --head-dir)"
+            ),
+        };
         let bench_args = bench_args(&args);
         let out_dir = args.out_dir.unwrap_or_else(default_out_dir);
         Ok(Self {
             base,
             head,
+            builds_under_test,
             repetitions: args.repetitions,
             bench_args,
             out_dir,
@@ -170,10 +186,15 @@ pub fn measure(plan: &AbPlan) -> anyhow::Result<AbRuns> {
         );
         runs.push(build.run_repetition(*rep, &plan.bench_args, &out)?);
     }
+    let what = if plan.builds_under_test {
+        "build"
+    } else {
+        "checkout"
+    };
     let note = |side: Side| {
         format!(
-            "`harness ab`: {} single-repetition `harness bench` runs of the {side} build, interleaved with the other \
-             build on this machine (A B, B A, …) and merged",
+            "`harness ab`: {} single-repetition `harness bench` runs of the {side} {what}, interleaved with the other \
+             side on this machine (A B, B A, …) and merged",
             plan.repetitions
         )
     };
@@ -203,10 +224,12 @@ fn write_json_atomic(path: &Path, run: &RunResult) -> anyhow::Result<()> {
 /// Run `harness ab`: measure, merge, compare; exit 1 when the head regressed.
 pub fn run(args: AbArgs) -> anyhow::Result<ExitCode> {
     let plan = AbPlan::from_args(args)?;
-    let base = provenance::inspect(&plan.base);
-    let head = provenance::inspect(&plan.head);
-    for w in provenance::check(&base, &head)? {
-        eprintln!("warning: {w}");
+    if plan.builds_under_test {
+        let base = provenance::inspect(&plan.base);
+        let head = provenance::inspect(&plan.head);
+        for w in provenance::check(&base, &head)? {
+            eprintln!("warning: {w}");
+        }
     }
     let runs = measure(&plan)?;
     let comparison = compare::compare(&runs.base, "base", &runs.head, "head", plan.settings)

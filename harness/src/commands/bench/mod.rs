@@ -31,12 +31,22 @@ use std::time::Duration;
 
 /// Parse, run, print; the exit code says whether the run was healthy.
 pub fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
-    let plan = BenchPlan::from_args(&args)?;
+    let mut plan = BenchPlan::from_args(&args)?;
     if let Some(counted) = plan.counted
         && counted::child_output().is_none()
     {
         return counted::run_under_callgrind(counted.cache_sim);
     }
+    // --start: the service runs from here until `service` is stopped below (or dropped on an early return).
+    let service = match plan.service.clone() {
+        Some(s) => {
+            let dir = std::env::current_dir().context("cannot read the current directory")?;
+            let running = s.start(&dir)?;
+            plan.charge_server(running.server_pid());
+            Some(running)
+        }
+        None => None,
+    };
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -47,7 +57,15 @@ pub fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
     ) {
         rt.block_on(probe_workshop_app(base, *timeout))?;
     }
-    rt.block_on(execute(plan))
+    let outcome = rt.block_on(execute(plan));
+    drop(rt);
+    if let Some(running) = service
+        && let Err(e) = running.stop()
+    {
+        // The result file is written: a stop that misbehaved costs no measurement.
+        eprintln!("warning: {e}");
+    }
+    outcome
 }
 
 /// `--target` without `--workload` runs the workshop app's routes: check with one `GET /carbon_intensity` that the

@@ -15,6 +15,7 @@ use crate::record::schema::BenchConfig;
 use crate::runner::Schedule;
 use crate::runner::meter::Charge;
 use crate::sci::plan::{SciPlan, Threads};
+use crate::service::{ServiceFlags, ServicePlan};
 use anyhow::bail;
 use energy::carbon::Intensity;
 use energy::cputime::ProcessRef;
@@ -56,6 +57,9 @@ pub struct BenchPlan {
     pub history: Option<crate::carbon::electricity_maps::HistorySource>,
     /// `--meter instructions`: count instructions per op under Valgrind ([`crate::runner::counted`]).
     pub counted: Option<CountedPlan>,
+    /// `--start`: the service the run starts, measures and stops ([`crate::service`]). Until it runs, `charge` is
+    /// the machine; [`BenchPlan::charge_server`] then points it at the server's pid.
+    pub service: Option<ServicePlan>,
 }
 
 /// How `--meter instructions` runs.
@@ -150,6 +154,14 @@ impl BenchPlan {
             Some(url) => Target::Http(parse_target(url)?, args.request_timeout),
             None => Target::InProcess,
         };
+        let service = ServicePlan::from_flags(&ServiceFlags {
+            start: args.start.as_deref(),
+            stop: args.stop.as_deref(),
+            health_url: args.health_url.as_deref(),
+            health_timeout: args.health_timeout,
+            log: args.service_log.as_deref(),
+            target: args.target.as_deref(),
+        })?;
         let charge = match (&target, args.server_pid) {
             (Target::InProcess, _) if commands => Charge::Process(ProcessRef::Children),
             (Target::InProcess, _) => Charge::Process(ProcessRef::Current),
@@ -161,6 +173,8 @@ impl BenchPlan {
                 })?;
                 Charge::Process(ProcessRef::Pid(pid))
             }
+            // Replaced by the server's pid once the service is up (charge_server).
+            (Target::Http(..), None) if service.is_some() => Charge::Machine,
             (Target::Http(..), None) => {
                 warnings.push(
                     "--target without --server-pid: energy is the whole machine minus idle, \
@@ -218,7 +232,13 @@ impl BenchPlan {
             counted: counted.then_some(CountedPlan {
                 cache_sim: !args.no_cache_sim,
             }),
+            service,
         })
+    }
+
+    /// Charge the run's energy to the started service's server process (`--start`), as `--server-pid` would.
+    pub fn charge_server(&mut self, pid: u32) {
+        self.charge = Charge::Process(ProcessRef::Pid(pid));
     }
 
     fn bound(duration: Option<Duration>, ops: Option<u64>) -> anyhow::Result<Bound> {
