@@ -1,22 +1,29 @@
 #!/usr/bin/env bash
-# Build the harness binaries the gate runs.
+# Build what the gate runs. Subject `harness` (the harness is the code under test, plan.sh): the harness binaries.
 #   mode ab:       the merge base of the pull request (or the push's previous commit) in a git worktree, and the head
 #                  (the current checkout); both with the same CARGO_TARGET_DIR, so dependencies compile once, and each
 #                  side's workspace crates kept apart (see build_into).
 #   mode baseline: the head only.
-# Environment: CARBON_MODE (ab|baseline), CARBON_PROFILE (cargo profile, default release), CARBON_OUT_DIR (where the
-# binaries go: $CARBON_OUT_DIR/bin/{base,head}/harness), CARGO_TARGET_DIR (optional), BASE_SHA (optional: overrides the
-# base commit taken from the event in $GITHUB_EVENT_PATH), CARBON_CARGO_ARGS (optional: the cargo command line instead
-# of `build --locked --profile <profile> -p harness --bin harness`; it must leave the binary in the profile's directory).
-# Outputs: head-bin, head-dir and, in ab mode, base-bin, base-dir, base-sha.
+# Subject `user` (your code; the harness is installed: install.sh): the same checkouts, and your `build` command
+# (CARBON_BUILD, optional) run once in each, without the action's CARGO_TARGET_DIR (two checkouts of one Rust
+# workspace must not share a target directory: see build_into).
+# Environment: CARBON_SUBJECT (harness|user, default harness), CARBON_MODE (ab|baseline), CARBON_PROFILE (cargo profile,
+# default release), CARBON_OUT_DIR (where the binaries go: $CARBON_OUT_DIR/bin/{base,head}/harness), CARGO_TARGET_DIR
+# (optional), BASE_SHA (optional: overrides the base commit taken from the event in $GITHUB_EVENT_PATH),
+# CARBON_CARGO_ARGS (optional: the cargo command line instead of `build --locked --profile <profile> -p harness --bin
+# harness`; it must leave the binary in the profile's directory); subject user: CARBON_BUILD, HARNESS_BIN (the
+# installed harness).
+# Outputs: head-bin, head-dir and, in ab mode, base-dir, base-sha and (subject harness) base-bin.
 # Exit codes: 0 built, 2 failed (with a message saying what to fix).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=SCRIPTDIR/common.sh
 source "$here/common.sh"
-need git cargo jq
+need git jq
+[[ "${CARBON_SUBJECT:-harness}" == user ]] || need cargo
 
 mode="${CARBON_MODE:-ab}"
+subject="${CARBON_SUBJECT:-harness}"
 profile="${CARBON_PROFILE:-release}"
 out="${CARBON_OUT_DIR:?CARBON_OUT_DIR must be set}"
 head_dir="$(pwd)"
@@ -88,6 +95,22 @@ resolve_base() {
     fail "no merge base between $sha and HEAD: check out with actions/checkout fetch-depth: 0"
 }
 
+# user_build SIDE DIR: your build command in DIR, on its own target directory (see the header).
+user_build() {
+  [[ -n "${CARBON_BUILD:-}" ]] || return 0
+  echo "::group::build ($1): ${CARBON_BUILD} in $2"
+  (cd "$2" && env -u CARGO_TARGET_DIR bash -c "$CARBON_BUILD") || {
+    echo "::endgroup::"
+    return 1
+  }
+  echo "::endgroup::"
+}
+
+case "$mode/$subject" in
+  ab/harness | ab/user | baseline/harness | baseline/user) ;;
+  */harness | */user) fail "unknown mode '$mode': use ab or baseline" ;;
+  *) fail "unknown subject '$subject' (plan.sh gives harness or user)" ;;
+esac
 mkdir -p "$out/bin"
 if [[ "$mode" == "ab" ]]; then
   resolve_base
@@ -95,13 +118,20 @@ if [[ "$mode" == "ab" ]]; then
   rm -rf "$base_dir"
   git worktree prune
   git worktree add --quiet --detach "$base_dir" "$base_sha" || fail "cannot check out the base commit $base_sha"
-  build_into base "$base_dir" "$out/bin/base" || fail "the base commit $base_sha does not build"
+  if [[ "$subject" == harness ]]; then
+    build_into base "$base_dir" "$out/bin/base" || fail "the base commit $base_sha does not build"
+    set_output base-bin "$out/bin/base/harness"
+  else
+    user_build base "$base_dir" || fail "input build failed on the base commit $base_sha (see the log): the gate needs both sides built"
+  fi
   set_output base-sha "$base_sha"
-  set_output base-bin "$out/bin/base/harness"
   set_output base-dir "$base_dir"
-elif [[ "$mode" != "baseline" ]]; then
-  fail "unknown mode '$mode': use ab or baseline"
 fi
-build_into head "$head_dir" "$out/bin/head" || fail "the head commit does not build"
-set_output head-bin "$out/bin/head/harness"
+if [[ "$subject" == harness ]]; then
+  build_into head "$head_dir" "$out/bin/head" || fail "the head commit does not build"
+  set_output head-bin "$out/bin/head/harness"
+else
+  user_build head "$head_dir" || fail "input build failed on the head commit (see the log)"
+  set_output head-bin "${HARNESS_BIN:?HARNESS_BIN must be set (the installed harness, install.sh)}"
+fi
 set_output head-dir "$head_dir"
