@@ -502,6 +502,24 @@ else
   reported() { "$1" --version | sed -n 's/.*(commit \([0-9a-f]*\)).*/\1/p'; }
   check "the base binary was built from the base commit" test "$(reported "$(output_of base-bin)")" = "$base_sha"
   check "the head binary was built from the head commit" test "$(reported "$(output_of head-bin)")" = "$head_sha"
+  # Which code each binary runs, decided by a count that no noise blurs: instructions per op of spin under Valgrind
+  # (`--meter instructions`, deterministic: 6,723,248.7 per op at spin:100000 in two runs, 1.0500x at spin:105000).
+  # The head's loop runs 1.05x the iterations, so its binary must count about 5 % more than the base's; the same
+  # count means both binaries run one tree's code (issue #22's trap, e.g. through a reused CARGO_TARGET_DIR).
+  instructions_of() { # instructions_of BIN DIR NAME: instructions per op of spin:100000
+    (cd "$2" && "$1" bench --meter instructions --workload spin:100000 --ops 5 --repetitions 2 --warmup 0s --idle 0s \
+      --intensity 400 --no-emissions-csv --out "$case_dir/instructions-$3.json") >/dev/null 2>>"$case_dir/stderr" &&
+      jq '.workloads[0].instructions_per_op' "$case_dir/instructions-$3.json"
+  }
+  if command -v valgrind >/dev/null; then
+    base_count="$(instructions_of "$(output_of base-bin)" "$(output_of base-dir)" base || echo 0)"
+    head_count="$(instructions_of "$(output_of head-bin)" "$tmp/repo" head || echo 0)"
+    ratio="$(awk -v b="$base_count" -v h="$head_count" 'BEGIN { if (b > 0) printf "%.4f", h / b; else print "none" }')"
+    check "each binary runs its own tree's code: head/base instructions per op $ratio (the patch: 1.05)" \
+      awk -v r="$ratio" 'BEGIN { exit !(r + 0 > 1.04 && r + 0 < 1.06) }'
+  else
+    echo "  (valgrind not installed: the instruction-count check of each binary's code is skipped)"
+  fi
   # The build just wrote gigabytes to the target directory: flush them now, or the kernel's writeback competes with
   # the measurement for the first half minute (base repetitions 5-15 % slow, and the 5 % change lost in the noise).
   sync
