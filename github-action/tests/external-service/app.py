@@ -23,6 +23,10 @@ def price(qty):
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # TCP_NODELAY: the headers and the body go out in two writes; with Nagle's algorithm on, the second waits for the
+    # client's (delayed, ~40 ms) ACK of the first on a keep-alive connection, and every request then takes ~44 ms
+    # whatever its work (seen in CI: 7 ops per 300 ms repetition on both sides, the 3x endpoint only +7.7 %).
+    disable_nagle_algorithm = True
 
     def do_GET(self):
         url = urlparse(self.path)
