@@ -85,26 +85,12 @@ fn a_python_loop_costs_energy_and_twice_the_work_is_a_regression() {
     for f in ["base.json", "head.json"] {
         drop_environment(&dir.path().join(f));
     }
-    let out = harness(
-        dir.path(),
-        &["compare", "base.json", "head.json", "--format", "json"],
-    );
-    let stdout = String::from_utf8_lossy(&out.stdout);
+    let report = common::compare_json(dir.path(), "base.json", "head.json", 1);
     assert_eq!(
-        out.status.code(),
-        Some(1),
-        "{stdout}{}",
-        String::from_utf8_lossy(&out.stderr)
+        common::verdict(&report, "cmd:python3 loop.py", "energy_j_per_op"),
+        "regressed",
+        "{report}"
     );
-    let report: serde_json::Value = serde_json::from_str(&stdout).expect("json");
-    let energy = report["workloads"][0]["metrics"]
-        .as_array()
-        .expect("metrics")
-        .iter()
-        .find(|m| m["metric"] == "energy_j_per_op")
-        .cloned()
-        .expect("energy metric");
-    assert_eq!(energy["verdict"], "regressed", "{energy}");
 }
 
 #[test]

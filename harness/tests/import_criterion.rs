@@ -58,33 +58,8 @@ fn two_imports_are_valid_result_files_and_compare() {
     assert!((p50 - 26.4e-6).abs() < 0.05 * p50, "{p50}");
     import(dir.path(), "head", "head.json", &[]);
 
-    let out = harness(
-        dir.path(),
-        &["compare", "base.json", "head.json", "--format", "json"],
-    );
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(
-        out.status.code(),
-        Some(1),
-        "{stdout}{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let report: serde_json::Value = serde_json::from_str(&stdout).expect("json");
-    let verdict = |name: &str, metric: &str| {
-        let w = report["workloads"]
-            .as_array()
-            .expect("workloads")
-            .iter()
-            .find(|w| w["name"] == name)
-            .unwrap_or_else(|| panic!("{name} compared"));
-        w["metrics"]
-            .as_array()
-            .expect("metrics")
-            .iter()
-            .find(|m| m["metric"] == metric)
-            .map(|m| m["verdict"].as_str().unwrap_or_default().to_string())
-            .unwrap_or_default()
-    };
+    let report = common::compare_json(dir.path(), "base.json", "head.json", 1);
+    let verdict = |name: &str, metric: &str| common::verdict(&report, name, metric);
     assert_eq!(verdict("fib/20", "energy_j_per_op"), "regressed");
     assert_eq!(verdict("fib/20", "latency_p50_s"), "regressed");
     assert_ne!(verdict("parse_json", "energy_j_per_op"), "regressed");

@@ -47,3 +47,34 @@ pub fn harness(dir: &Path, args: &[&str]) -> Output {
         .output()
         .expect("harness runs")
 }
+
+/// `harness compare BASE CAND --format json` in `dir`, asserting its exit code (stdout and stderr in the message);
+/// the comparison as JSON.
+pub fn compare_json(dir: &Path, base: &str, cand: &str, code: i32) -> serde_json::Value {
+    let out = harness(dir, &["compare", base, cand, "--format", "json"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_str(&stdout).expect("compare JSON")
+}
+
+/// The verdict of `metric` for `workload` in a comparison from [`compare_json`] (empty when it was not compared).
+pub fn verdict(report: &serde_json::Value, workload: &str, metric: &str) -> String {
+    let w = report["workloads"]
+        .as_array()
+        .expect("workloads")
+        .iter()
+        .find(|w| w["name"] == workload)
+        .unwrap_or_else(|| panic!("{workload} compared: {report}"));
+    w["metrics"]
+        .as_array()
+        .expect("metrics")
+        .iter()
+        .find(|m| m["metric"] == metric)
+        .map(|m| m["verdict"].as_str().unwrap_or_default().to_string())
+        .unwrap_or_default()
+}
