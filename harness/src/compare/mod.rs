@@ -41,7 +41,7 @@ mod verdict;
 pub use metric::{EnergyBasis, Metric, MetricGroup};
 pub use thresholds::{
     Alpha, DEFAULT_ALPHA, DEFAULT_INSTRUCTIONS_THRESHOLD, DEFAULT_THRESHOLD,
-    PAIRED_DEFAULT_THRESHOLD, Thresholds,
+    PAIRED_DEFAULT_THRESHOLD, TAIL_LATENCY_DEFAULT_THRESHOLD, Thresholds,
 };
 pub use verdict::{
     Change, MetricComparison, TestMethod, Verdict, decide, decide_counted, display_mean, overall,

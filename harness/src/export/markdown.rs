@@ -124,7 +124,17 @@ fn details(out: &mut String, c: &Comparison) {
         c.settings.alpha,
         band(crate::compare::Metric::EnergyPerOp),
         band(crate::compare::Metric::EmissionsPerOp),
-        band(crate::compare::Metric::LatencyP50),
+        {
+            let (p50, tail) = (
+                band(crate::compare::Metric::LatencyP50),
+                band(crate::compare::Metric::LatencyP99),
+            );
+            if p50 == tail {
+                p50
+            } else {
+                format!("{p50} (p95 and p99: {tail})")
+            }
+        },
         band(crate::compare::Metric::Throughput),
     );
     let _ = writeln!(out);

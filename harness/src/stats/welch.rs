@@ -1,16 +1,64 @@
-//! Welch's t-test on logarithms: the relative change between two samples, its confidence interval and a p-value.
+//! Welch's t-test on logarithms: the relative change between two samples, its confidence interval and a p-value,
+//! with a variance of the mean that allows for drift between consecutive repetitions.
 //!
-//! With `x = ln(base)`, `y = ln(candidate)`, means `x̄, ȳ`, unbiased variances `s²`, and sizes `n`:
+//! With `x = ln(base)`, `y = ln(candidate)`, means `x̄, ȳ`, sizes `n`, and `vₓ, vᵧ` each side's variance of the mean
+//! ([`variance_of_mean`], below):
 //! - estimate `d = ȳ − x̄` (log of the ratio of geometric means; relative change `exp(d) − 1`);
-//! - standard error `se = sqrt(s²ₓ/nₓ + s²ᵧ/nᵧ)`; statistic `t = d / se` (Welch 1947);
-//! - degrees of freedom `ν = se⁴ / ((s²ₓ/nₓ)²/(nₓ−1) + (s²ᵧ/nᵧ)²/(nᵧ−1))` (Welch–Satterthwaite, Satterthwaite 1946);
+//! - standard error `se = sqrt(vₓ + vᵧ)`; statistic `t = d / se` (Welch 1947);
+//! - degrees of freedom `ν = se⁴ / (vₓ²/(nₓ−1) + vᵧ²/(nᵧ−1))` (Welch–Satterthwaite, Satterthwaite 1946);
 //! - two-sided p-value `2·P(T_ν > |t|)`; interval `d ± t_{ν,1−α/2}·se` at confidence `1 − α`.
+//!
+//! **Variance of the mean.** Textbook Welch takes `v = s²/n`, which assumes the repetitions are independent. A run's
+//! repetitions are consecutive in time, and a shared VM's speed drifts on a scale of seconds: on the project's quiet
+//! VM, the change measured for one true +5 % varied across 20 pairs of runs with a standard deviation of 0.4–1.1 %,
+//! two to three times the `s²/n` standard error, and the two halves of one 10 s run differed by as much
+//! (bench-results/README.md, "Why independent runs miss +5 %"). Neighbouring repetitions are correlated, so `s²/n`
+//! is too small and the interval too narrow, which is why the noise band had to be 3 % wide. We use the
+//! heteroskedasticity-and-autocorrelation-consistent estimate of Newey and West (1987) with Bartlett weights over
+//! [`DRIFT_LAGS`] lags, `v = (γ₀ + 2·Σₖ (1 − k/(L+1))·γₖ) / n`, where `γₖ` is the lag-`k` autocovariance of the
+//! repetitions in the order they ran (file order), and never less than `s²/n`: an interval is only ever widened for
+//! drift, never narrowed (with ten repetitions a negative lag estimate is mostly sampling noise). With independent
+//! repetitions the lags are near zero and the test is Welch's. Validated in bench-results/README.md ("Drift-aware
+//! interval"): on stored and fresh quiet and noisy cells it kept every A/A pair unregressed with a 1.5 % band while
+//! catching a +5 % change in 20 of 20 quiet pairs where Welch with a 3 % band caught 18–19.
 //!
 //! Degenerate case: both samples constant (`se = 0`, e.g. a deterministic fake meter). Then the change is known exactly:
 //! p = 1 and a zero-width interval at 0 when the means are equal, p = 0 and a zero-width interval at `d` otherwise.
+//!
+//! Reference: W. K. Newey and K. D. West, "A simple, positive semi-definite, heteroskedasticity and autocorrelation
+//! consistent covariance matrix", Econometrica 55(3):703–708, 1987.
 
 use super::{Sample, StatsError};
 use statrs::distribution::{ContinuousCDF, StudentsT};
+
+/// Lags of the Newey–West variance of the mean ([`variance_of_mean`]): the drift it allows for spans about two
+/// repetitions (two seconds at the default 1 s repetitions), the scale measured on the project's VM.
+pub const DRIFT_LAGS: usize = 2;
+
+/// The variance of `x`'s mean allowing for correlation between neighbouring points (module doc): the Newey–West
+/// estimate with Bartlett weights over [`DRIFT_LAGS`] lags, floored at the independent-points value `s²/n`.
+/// Autocovariances divide by `n − 1`, like the unbiased `s²`, so with no correlation the two agree.
+pub fn variance_of_mean(x: &Sample) -> f64 {
+    let points = x.points();
+    let n = points.len();
+    let mean = x.mean();
+    let autocovariance = |lag: usize| -> f64 {
+        points
+            .iter()
+            .zip(&points[lag..])
+            .map(|(a, b)| (a - mean) * (b - mean))
+            .sum::<f64>()
+            / (n - 1) as f64
+    };
+    let gamma0 = x.variance();
+    let lags = DRIFT_LAGS.min(n - 1);
+    let long_run = gamma0
+        + 2.0
+            * (1..=lags)
+                .map(|k| (1.0 - k as f64 / (DRIFT_LAGS + 1) as f64) * autocovariance(k))
+                .sum::<f64>();
+    long_run.max(gamma0) / n as f64
+}
 
 /// The result of [`log_ratio_test`]. Log-space fields are natural logs of candidate/base ratios.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -54,7 +102,7 @@ pub fn log_ratio_test(
     }
     let (x, y) = (base.ln()?, candidate.ln()?);
     let d = y.mean() - x.mean();
-    let (vx, vy) = (x.variance() / x.len() as f64, y.variance() / y.len() as f64);
+    let (vx, vy) = (variance_of_mean(&x), variance_of_mean(&y));
     let se2 = vx + vy;
     if se2 <= 0.0 || !se2.is_finite() {
         let p_value = if d == 0.0 { 1.0 } else { 0.0 };
@@ -91,6 +139,44 @@ mod tests {
 
     fn s(v: &[f64]) -> Sample {
         Sample::new(v.to_vec()).expect("valid sample")
+    }
+
+    #[test]
+    fn independent_points_keep_the_textbook_variance_and_drift_widens_it() {
+        // Alternating points: lag 1 negative, lag 2 positive; the floor keeps s²/n.
+        let alternating = s(&[1.0, -1.0, 1.0, -1.0, 1.0, -1.0]);
+        let iid = alternating.variance() / 6.0;
+        assert!((variance_of_mean(&alternating) - iid).abs() < 1e-15);
+        // A slow drift (first half low, second half high): strong positive lags. By hand, n = 6, mean 0,
+        // γ₀ = 6/5, γ₁ = 3/5, γ₂ = 0 (each divided by n − 1 = 5); long run = 6/5 + 2·(2/3·3/5 + 1/3·0) = 2.
+        let drift = s(&[-1.0, -1.0, -1.0, 1.0, 1.0, 1.0]);
+        let v = variance_of_mean(&drift);
+        assert!((v - 2.0 / 6.0).abs() < 1e-12, "v {v}");
+        assert!(v > drift.variance() / 6.0 * 1.5);
+    }
+
+    #[test]
+    fn drift_within_a_side_widens_the_interval_of_the_change() {
+        // Same values, once shuffled (no drift) and once sorted (a steady drift within the run): the change is the
+        // same, the drifting order gets the wider interval.
+        let base = s(&[
+            100.0, 100.4, 99.6, 100.2, 99.8, 100.1, 99.9, 100.3, 99.7, 100.0,
+        ]);
+        let shuffled = s(&[
+            103.0, 101.0, 104.5, 102.0, 103.5, 101.5, 104.0, 102.5, 103.0, 102.8,
+        ]);
+        let mut sorted_points = shuffled.points().to_vec();
+        sorted_points.sort_by(f64::total_cmp);
+        let sorted = s(&sorted_points);
+        let a = log_ratio_test(&base, &shuffled, 0.05).expect("runs");
+        let b = log_ratio_test(&base, &sorted, 0.05).expect("runs");
+        assert!((a.log_change - b.log_change).abs() < 1e-12);
+        assert!(
+            b.std_error > a.std_error * 1.3,
+            "{} vs {}",
+            b.std_error,
+            a.std_error
+        );
     }
 
     #[test]
