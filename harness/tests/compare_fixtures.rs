@@ -428,7 +428,7 @@ fn report_writes_a_self_contained_page() {
     assert!(page.contains("class=\"regressed l\">regressed") && page.contains("energy / op"));
     // The energy chart draws the noise band around the base mean and writes the verdict on the chart.
     assert_eq!(
-        page.matches("shaded, the noise band ±3.0% around the base mean")
+        page.matches("shaded, the noise band ±1.5% around the base mean")
             .count(),
         2,
         "band caption per energy chart"
@@ -811,14 +811,14 @@ fn interleaved_ab_pairs_are_tested_paired_and_drift_cancels() {
 }
 
 #[test]
-fn paired_runs_default_to_a_1_percent_band_and_independent_runs_to_3_percent() {
+fn paired_runs_default_to_a_1_percent_band_and_independent_runs_to_1_5_percent() {
     use harness::compare::{DEFAULT_THRESHOLD, PAIRED_DEFAULT_THRESHOLD, Thresholds};
     use harness::record::schema::AbInfo;
-    // The candidate costs 2 % more in every pair, with a little alternating noise: a change the paired band (1 %)
-    // must flag and the independent-runs band (3 %) must not.
+    // The candidate costs 1.25 % more in every pair, with a little alternating noise: a change the paired band (1 %)
+    // must flag and the independent-runs band (1.5 %) must not.
     let mut b = load_run(&fixture("base.json")).expect("loads");
     let mut c = b.clone();
-    for (run, side, factor) in [(&mut b, "base", 1.0), (&mut c, "head", 1.02)] {
+    for (run, side, factor) in [(&mut b, "base", 1.0), (&mut c, "head", 1.0125)] {
         run.ab = Some(AbInfo {
             session: "s1".into(),
             side: side.into(),
@@ -856,7 +856,7 @@ fn paired_runs_default_to_a_1_percent_band_and_independent_runs_to_3_percent() {
     let wide = compare(&b, "b", &c, "c", explicit).expect("comparable");
     assert_eq!(energy(&wide).threshold, 0.03);
     assert_ne!(energy(&wide).verdict, Verdict::Regressed);
-    // Independent runs keep the 3 % band: the same +2 % is within it.
+    // Independent runs have the 1.5 % band: the same +1.25 % is within it.
     c.ab = None;
     let welch = compare(&b, "b", &c, "c", CompareSettings::default()).expect("comparable");
     assert_eq!(energy(&welch).threshold, DEFAULT_THRESHOLD);

@@ -18,7 +18,7 @@
 //! `some` 95–100 % and other processes at 1.7–1.9 of 2 cores on both sides), a hog during the candidate only moved
 //! none of the machine-wide figures past their bounds, yet the workload ran 16–25 % less of its runnable time and its
 //! p95 latency rose 24–85 %: 15 of 20 A/A pairs "regressed" (bench-results/README.md, 29 November). The bound: a
-//! CPU-bound op's wall time scales with 1 / run share, so a 5 % difference can move latency by 5 %, beyond the 3 % band
+//! CPU-bound op's wall time scales with 1 / run share, so a 5 % difference can move latency by 5 %, beyond the 1.5 % band
 //! of independent runs; in A/A pairs measured without a one-sided neighbour the sides differed by at most 5 % (random
 //! toggling, paired) and by 0 % on a quiet machine, so the bound blocks timing verdicts where the neighbour was
 //! one-sided and rarely elsewhere. Energy is not blocked by it: the attributable energy is charged by the workload's

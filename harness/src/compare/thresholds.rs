@@ -20,12 +20,15 @@ pub const DEFAULT_ALPHA: Alpha = Alpha(0.05);
 /// bench-results/README.md ("Drift-aware interval"): no A/A pair regressed, quiet or under an injected CPU hog, and a
 /// +5 % change was flagged in 20 of 20 quiet pairs.
 pub const DEFAULT_THRESHOLD: f64 = 0.015;
-/// Default noise threshold of the tail latencies (p95, p99) of independent runs: 3 %. A tail quantile is set by a few
-/// slow ops per repetition (a timer interrupt, a page fault, a neighbour's burst), whose rate differs from run to run
-/// by more than the repetitions of one run show, and no interval within a run can see that offset: in the quiet A/A
-/// pairs of issue 16 one p99 of 20 moved +5.4 % [+1.7 %, +9.3 %] while every other metric of the pair stayed within
-/// ±1.7 %. The p50, energy, emissions and throughput average over every op and keep [`DEFAULT_THRESHOLD`].
-pub const TAIL_LATENCY_DEFAULT_THRESHOLD: f64 = 0.03;
+/// Default noise threshold of the tail latencies (p95, p99) of independent runs: 5 %. A tail quantile is set by a few
+/// slow ops per repetition (a timer interrupt, a page fault, the host's other tenants), whose rate differs from run to
+/// run by more than the repetitions of one run show, and no interval within a run can see that offset: in two quiet
+/// A/A cells of issue 16 (40 pairs of `harness bench` runs, nothing else on the VM, no guard warning) one p99 moved
+/// +5.8 % [+3.2 %, +8.6 %] and another +5.4 % [+1.7 %, +9.3 %] while energy, p50 and throughput stayed within
+/// ±1.7 %; the largest distance of a tail interval from zero was 3.2 %. Interleaved `harness ab` pairs cancel the
+/// offset and keep [`PAIRED_DEFAULT_THRESHOLD`]; the p50, energy, emissions and throughput average over every op and
+/// keep [`DEFAULT_THRESHOLD`].
+pub const TAIL_LATENCY_DEFAULT_THRESHOLD: f64 = 0.05;
 /// Default noise threshold for paired runs (interleaved `harness ab` pairs): 1 %. Pairing cancels the drift between
 /// runs as well as within them (each pair's base and head ran back to back, every repetition in its own process), so
 /// what is left is sampling noise, which the paired interval already covers; the band then only says which change is
@@ -95,7 +98,7 @@ impl Thresholds {
 }
 
 /// `--threshold` syntax: `5%` (every metric but the instruction count, which keeps 0.5 %), `all=5%` (every metric), or
-/// `energy=3%,latency=5%,instructions=0.2%` (named groups; the others keep their defaults: 1.5 % for independent runs (3 % for
+/// `energy=3%,latency=5%,instructions=0.2%` (named groups; the others keep their defaults: 1.5 % for independent runs (5 % for
 /// their p95 and p99 latency),
 /// 1 % for paired `harness ab` runs, 0.5 % for instruction counts).
 impl FromStr for Thresholds {
@@ -206,7 +209,7 @@ mod tests {
             (t.energy, t.latency, t.emissions, t.throughput),
             (Some(0.02), Some(0.05), None, None)
         );
-        // Groups not named keep the default of the test: 1.5 % unpaired (3 % for tail latencies), 1 % paired.
+        // Groups not named keep the default of the test: 1.5 % unpaired (5 % for tail latencies), 1 % paired.
         assert_eq!(t.for_metric(Metric::EnergyPerOp, true), 0.02);
         assert_eq!(t.for_metric(Metric::Throughput, false), DEFAULT_THRESHOLD);
         let defaults = Thresholds::default();
