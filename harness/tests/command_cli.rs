@@ -1,5 +1,5 @@
 //! `cmd:` and `cmd-run:` workloads: a small Python loop measured by its child-process CPU time, and the same command
-//! doing twice the work (the script changed, as in a pull request) regressed by `compare`.
+//! doing three times the work (the script changed, as in a pull request) regressed by `compare`.
 
 mod common;
 
@@ -48,7 +48,7 @@ fn bench(dir: &Path, workload: &str, out: &str, extra: &[&str]) -> std::process:
 }
 
 #[test]
-fn a_python_loop_costs_energy_and_twice_the_work_is_a_regression() {
+fn a_python_loop_costs_energy_and_three_times_the_work_is_a_regression() {
     let dir = tempfile::tempdir().expect("tempdir");
     let reps = ["--ops", "2", "--repetitions", "8"];
     write_loop(dir.path(), 1_000_000);
@@ -71,7 +71,9 @@ fn a_python_loop_costs_energy_and_twice_the_work_is_a_regression() {
         "{w}"
     );
 
-    write_loop(dir.path(), 2_000_000);
+    // Three times the loop, not twice: the interpreter's start-up is part of every op, so twice the loop measured only
+    // +30 % with a ±25 % interval when the other tests of the suite ran beside it, too close to call every time.
+    write_loop(dir.path(), 3_000_000);
     let out = bench(dir.path(), "cmd:python3 loop.py", "head.json", &reps);
     assert_eq!(
         out.status.code(),

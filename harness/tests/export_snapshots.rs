@@ -51,7 +51,7 @@ fn table_plain_and_coloured() {
     insta::assert_snapshot!(plain);
     let coloured = text(export::diff_table::render(&c, true));
     assert!(
-        coloured.contains("\x1b[1;32mimproved (could detect ≥ 4.5 %)\x1b[0m")
+        coloured.contains("\x1b[1;32mimproved (could detect ≥ 3.0 %)\x1b[0m")
             && coloured.contains("↓ ")
     );
 }
