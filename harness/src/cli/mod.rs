@@ -230,7 +230,8 @@ pub struct CompareArgs {
     pub alpha: crate::compare::Alpha,
     /// Noise threshold: `5%` for every measured metric, or per group `energy=3%,emissions=3%,latency=5%,throughput=3%`;
     /// `instructions=0.5%` is the default band of `--meter instructions` runs (a bare `5%` leaves it; `all=5%` sets it).
-    /// Default: 3 % for independent runs, 1 % for the paired runs of one `harness ab` session.
+    /// Default: 1.5 % for independent runs (5 % for their p95 and p99 latency), 1 % for the paired runs of one
+    /// `harness ab` session.
     #[arg(long, default_value = "", hide_default_value = true)]
     pub threshold: Thresholds,
     /// Give energy and emissions verdicts even when the machines or meter sources differ.

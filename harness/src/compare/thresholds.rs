@@ -17,8 +17,9 @@ pub const DEFAULT_ALPHA: Alpha = Alpha(0.05);
 /// same +5 % change measured +3.2 % to +6.3 % across pairs and was flagged in 92 of 100 quiet pairs. The interval now
 /// allows for the drift itself (Newey–West variance of the mean, [`crate::stats::welch`]), so the band only has to
 /// absorb what no interval within a run can see (a build's code layout, a run-to-run offset); validated in
-/// bench-results/README.md ("Drift-aware interval"): no A/A pair regressed, quiet or under an injected CPU hog, and a
-/// +5 % change was flagged in 20 of 20 quiet pairs.
+/// bench-results/README.md ("Third validation"): no A/A pair regressed, quiet or under an injected CPU hog, and a +5 %
+/// change was flagged in 136 of 140 quiet pairs (every cell ≥ 19 of 20; the misses: a neighbour the guard saw, host
+/// slowdowns).
 pub const DEFAULT_THRESHOLD: f64 = 0.015;
 /// Default noise threshold of the tail latencies (p95, p99) of independent runs: 5 %. A tail quantile is set by a few
 /// slow ops per repetition (a timer interrupt, a page fault, the host's other tenants), whose rate differs from run to

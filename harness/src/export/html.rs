@@ -191,7 +191,7 @@ fn methods(c: &Comparison) -> String {
         .workloads
         .iter()
         .map(|w| match w.method {
-            TestMethod::Welch => "Welch's t-test on logs",
+            TestMethod::Welch => "Welch's t-test on logs (drift-aware variance)",
             TestMethod::Paired => "paired t-test on per-pair log ratios",
             TestMethod::Deterministic => "deterministic counts against the band",
         })

@@ -120,7 +120,7 @@ fn details(out: &mut String, c: &Comparison) {
     let _ = writeln!(out);
     let _ = writeln!(
         out,
-        "Welch's t-test on log values per metric (a paired t-test on the per-pair log ratios for interleaved `harness ab` pairs); energy and emissions per op are the attributable energy when both runs have it; \"could detect\" is the smallest worsening the test would flag with 80 % probability at this noise and sample size; p-values adjusted with Holm–Bonferroni across all tested metrics; alpha {}; noise thresholds: energy {}, emissions {}, latency {}, throughput {}. A change counts only when it is significant and its whole interval lies beyond the threshold.",
+        "Welch's t-test on log values per metric, with a drift-aware (Newey–West) variance of the mean (a paired t-test on the per-pair log ratios for interleaved `harness ab` pairs); energy and emissions per op are the attributable energy when both runs have it; \"could detect\" is the smallest worsening the test would flag with 80 % probability at this noise and sample size; p-values adjusted with Holm–Bonferroni across all tested metrics; alpha {}; noise thresholds: energy {}, emissions {}, latency {}, throughput {}. A change counts only when it is significant and its whole interval lies beyond the threshold.",
         c.settings.alpha,
         band(crate::compare::Metric::EnergyPerOp),
         band(crate::compare::Metric::EmissionsPerOp),

@@ -3,7 +3,7 @@
 //! | file | what | source |
 //! |---|---|---|
 //! | [`sample`] | [`Sample`]: at least two finite observations (the invariant lives in the type); Student-t interval of the mean | "Student" (1908) |
-//! | [`welch`] | relative change between two samples with a confidence interval and a two-sided p-value: Welch's unequal-variance t-test on the logarithms | Welch (1947); Satterthwaite (1946) |
+//! | [`welch`] | relative change between two samples with a confidence interval and a two-sided p-value: Welch's unequal-variance t-test on the logarithms, with a variance of the mean that allows for drift between consecutive repetitions | Welch (1947); Satterthwaite (1946); Newey and West (1987) |
 //! | [`paired`] | the same for interleaved pairs (`harness ab`): paired t-test on the per-pair log ratios, which cancels drift | "Student" (1908); Bulej et al. (2020) |
 //! | [`mdc`] | minimum detectable change at this noise and sample size (80 % power) | Cohen (1988); Bloom (1995) |
 //! | [`holm`] | Holm–Bonferroni adjusted p-values, controlling the family-wise error rate across all metrics of a comparison | Holm (1979) |
@@ -12,7 +12,9 @@
 //! difference of mean logarithms estimates the log of the ratio of geometric means, so the interval for the relative
 //! change is `exp(interval) − 1`. Consequences the property tests pin: multiplying both samples by the same constant
 //! changes nothing (scale invariance), and swapping base and candidate negates the log change exactly (symmetry).
-//! Welch's test does not assume equal variances, which matters on shared CI machines where one run can be noisier.
+//! Welch's test does not assume equal variances, which matters on shared CI machines where one run can be noisier;
+//! its variance of the mean is the Newey–West estimate over two lags (never below `s²/n`), because a shared machine's
+//! speed drifts and neighbouring repetitions are correlated ([`welch`] has the measurements).
 //! It is deterministic, unlike a bootstrap, so a verdict never flips between two runs of `compare` on the same files.
 //!
 //! References:

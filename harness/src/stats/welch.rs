@@ -18,9 +18,10 @@
 //! [`DRIFT_LAGS`] lags, `v = (γ₀ + 2·Σₖ (1 − k/(L+1))·γₖ) / n`, where `γₖ` is the lag-`k` autocovariance of the
 //! repetitions in the order they ran (file order), and never less than `s²/n`: an interval is only ever widened for
 //! drift, never narrowed (with ten repetitions a negative lag estimate is mostly sampling noise). With independent
-//! repetitions the lags are near zero and the test is Welch's. Validated in bench-results/README.md ("Drift-aware
-//! interval"): on stored and fresh quiet and noisy cells it kept every A/A pair unregressed with a 1.5 % band while
-//! catching a +5 % change in 20 of 20 quiet pairs where Welch with a 3 % band caught 18–19.
+//! repetitions the lags are near zero and the test is Welch's. Validated in bench-results/README.md ("Third
+//! validation"), with a 1.5 % band: no A/A pair regressed, quiet or under an injected CPU hog, and a +5 % change was
+//! flagged in 136 of 140 quiet pairs over seven cells (20 of 20 in each fresh cell), against 92 of 100 with `s²/n` and
+//! the 3 % band that drift needed.
 //!
 //! Degenerate case: both samples constant (`se = 0`, e.g. a deterministic fake meter). Then the change is known exactly:
 //! p = 1 and a zero-width interval at 0 when the means are equal, p = 0 and a zero-width interval at `d` otherwise.
