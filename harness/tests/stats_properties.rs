@@ -1,7 +1,9 @@
 //! Property tests of the statistics behind `harness compare`: identical samples give Unchanged, the interval contains
-//! the point estimate, scaling both sides changes nothing, and swapping base and candidate swaps Regressed/Improved.
+//! the point estimate, scaling both sides changes nothing, swapping base and candidate swaps Regressed/Improved, and
+//! the drift-aware variance of the mean is never below the textbook `s²/n` and exceeds it when the values drift.
 
 use harness::compare::{Verdict, decide};
+use harness::stats::welch::variance_of_mean;
 use harness::stats::{Sample, log_ratio_test};
 use proptest::prelude::*;
 
@@ -73,5 +75,22 @@ proptest! {
         let cand: Vec<f64> = base.iter().map(|v| v * 1.2).collect();
         prop_assert_eq!(verdict(&base, &cand, false).0, Verdict::Regressed);
         prop_assert_eq!(verdict(&base, &cand, true).0, Verdict::Improved);
+    }
+
+    #[test]
+    fn the_drift_aware_variance_is_never_below_the_textbook_one(a in sample()) {
+        let s = Sample::new(a).expect("valid");
+        let textbook = s.variance() / s.len() as f64;
+        let v = variance_of_mean(&s);
+        prop_assert!(v >= textbook && v.is_finite(), "{} < {}", v, textbook);
+    }
+
+    #[test]
+    fn a_steady_drift_widens_the_variance_of_the_mean(n in 5usize..16, start in 1.0f64..100.0, step in 0.001f64..1.0) {
+        // A run whose speed drifts steadily: every repetition a little slower than the one before.
+        let ramp: Vec<f64> = (0..n).map(|i| start + step * i as f64).collect();
+        let s = Sample::new(ramp).expect("valid");
+        let textbook = s.variance() / n as f64;
+        prop_assert!(variance_of_mean(&s) > textbook * 1.2, "{} vs {}", variance_of_mean(&s), textbook);
     }
 }
